@@ -1,0 +1,145 @@
+"""One settings object: every path and tunable of minyi, resolved once.
+
+Values come from, in order of precedence: environment variables (``MINYI_*``),
+``MINYI_HOME/settings.toml``, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = REPO_ROOT / "sql"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEFAULT_HOME = REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where minyi reads and writes, and the targets and rules it applies."""
+
+    home: Path = DEFAULT_HOME
+    # Satisfaction: target rate, headline definition (top2 = 满意+基本满意, top1 = 满意 only),
+    # and the minimum responses before a figure counts as a full sample.
+    satisfaction_target: float = 0.98
+    satisfaction_definition: str = "top2"
+    min_responses: int = 10
+    # Reports never show a group smaller than this (it could reveal one person's verdict).
+    min_cell_size: int = 3
+    # Participation targets from the seed text: 90% of members, 70% of unit organisations.
+    member_target: float = 0.90
+    unit_target: float = 0.70
+    # A report is on time when submitted within this many days after its half-year ends.
+    report_deadline_days: int = 15
+    timezone: str = "Asia/Shanghai"
+    lang: str = "zh"
+    # How long a writer waits for another process to release the warehouse.
+    lock_timeout_seconds: float = 60.0
+    max_file_bytes: int = 100 * 1024 * 1024
+    # Rows validated per Great Expectations batch (bounds memory on large inboxes).
+    validation_chunk_rows: int = 200_000
+    semiannual_cron: str = "0 6 5 1,7 *"
+    inbox_interval_minutes: int = 15
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference_dir(self) -> Path:
+        """Registry CSVs: communities, organisations, evaluators."""
+        return self.home / "reference"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Files waiting to be ingested."""
+        return self.home / "inbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Every ingested file, kept by content hash."""
+        return self.home / "archive"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Reports per period."""
+        return self.home / "reports"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """Files rejected whole (not tables, unreadable)."""
+        return self.home / "quarantine"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The DuckDB warehouse file."""
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def key_path(self) -> Path:
+        """Secret key for evaluator pseudonyms (created on first use, mode 600)."""
+        return self.home / "secret.key"
+
+    @property
+    def prefect_home(self) -> Path:
+        """Default PREFECT_HOME when the user has not set one."""
+        return self.home / "prefect"
+
+
+_ENV = {
+    "home": "MINYI_HOME",
+    "satisfaction_target": "MINYI_SATISFACTION_TARGET",
+    "satisfaction_definition": "MINYI_SATISFACTION_DEFINITION",
+    "min_responses": "MINYI_MIN_RESPONSES",
+    "min_cell_size": "MINYI_MIN_CELL_SIZE",
+    "member_target": "MINYI_MEMBER_TARGET",
+    "unit_target": "MINYI_UNIT_TARGET",
+    "report_deadline_days": "MINYI_REPORT_DEADLINE_DAYS",
+    "timezone": "MINYI_TIMEZONE",
+    "lang": "MINYI_LANG",
+    "lock_timeout_seconds": "MINYI_LOCK_TIMEOUT_SECONDS",
+    "max_file_bytes": "MINYI_MAX_FILE_BYTES",
+    "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
+    "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
+    "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
+}
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if name == "home":
+        return Path(str(raw)).expanduser().resolve()
+    if kind == "float":
+        return float(raw)
+    if kind == "int":
+        return int(raw)
+    return str(raw)
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings from environment variables, the home's settings.toml and defaults."""
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("MINYI_HOME") or overrides.get("home") or DEFAULT_HOME).expanduser().resolve()
+    values: dict[str, Any] = {"home": home}
+    toml_path = home / "settings.toml"
+    if toml_path.is_file():
+        with toml_path.open("rb") as fh:
+            for key, raw in tomllib.load(fh).items():
+                if key in _ENV and key != "home":
+                    values[key] = _coerce(key, raw)
+    for key, var in _ENV.items():
+        if key != "home" and env.get(var):
+            values[key] = _coerce(key, env[var])
+    values.update({k: v for k, v in overrides.items() if k != "home"})
+    settings = Settings(**values)
+    if settings.satisfaction_definition not in ("top2", "top1"):
+        raise ValueError(f"satisfaction_definition must be top2 or top1, not {settings.satisfaction_definition!r}")
+    if settings.lang not in ("zh", "en"):
+        raise ValueError(f"lang must be zh or en, not {settings.lang!r}")
+    return settings
+
+
+def with_home(settings: Settings, home: Path) -> Settings:
+    """The same settings pointed at another home folder."""
+    return replace(settings, home=home.resolve())

@@ -1,0 +1,69 @@
+-- Creates the bookkeeping tables: one row per run, per distinct file, per receipt of a file, per quarantined cell, and the settings the views read.
+create table if not exists meta.runs (
+    run_id varchar primary key,
+    flow_run_id varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    period varchar,
+    status varchar not null,          -- running | completed | failed
+    files_seen integer default 0,
+    files_loaded integer default 0,
+    rows_read bigint default 0,
+    rows_loaded bigint default 0,
+    rows_quarantined bigint default 0
+);
+
+create table if not exists meta.files (
+    file_hash varchar primary key,    -- sha256 of the file's bytes
+    file_name varchar not null,       -- name when first received
+    kind varchar,                     -- evaluations | hearings | branch_reports | NULL when rejected
+    size_bytes bigint,
+    received_at timestamptz not null,
+    run_id varchar not null,
+    status varchar not null,          -- loaded | rejected
+    encoding varchar,
+    sheets varchar[],
+    extra_columns varchar[],
+    is_correction boolean default false,
+    rows_read bigint not null default 0,
+    rows_loaded bigint not null default 0,
+    rows_quarantined bigint not null default 0,
+    reason_zh varchar,
+    reason_en varchar,
+    sequence bigint                   -- order of first receipt; later files supersede earlier ones
+);
+
+create table if not exists meta.file_receipts (
+    run_id varchar not null,
+    file_hash varchar not null,
+    file_name varchar not null,
+    received_at timestamptz not null,
+    outcome varchar not null           -- loaded | duplicate | rejected
+);
+
+create table if not exists meta.quarantine (
+    run_id varchar not null,
+    file_hash varchar not null,
+    file_name varchar not null,
+    kind varchar,
+    sheet varchar,
+    row_number integer,
+    column_name varchar,
+    value varchar,
+    rule varchar not null,
+    reason_zh varchar not null,
+    reason_en varchar not null,
+    action_zh varchar,
+    action_en varchar,
+    period varchar,
+    row_values json                   -- the row as read (personal names masked), for corrections
+);
+
+create table if not exists meta.settings (
+    satisfaction_target double not null,
+    satisfaction_definition varchar not null,
+    min_responses integer not null,
+    member_target double not null,
+    unit_target double not null,
+    report_deadline_days integer not null
+);

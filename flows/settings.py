@@ -120,7 +120,9 @@ def _coerce(name: str, raw: Any) -> Any:
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Build the settings from environment variables, the home's settings.toml and defaults."""
     env = dict(os.environ if env is None else env)
-    home = Path(env.get("MINYI_HOME") or overrides.get("home") or DEFAULT_HOME).expanduser().resolve()
+    home = (
+        Path(env.get("MINYI_HOME") or overrides.get("home") or DEFAULT_HOME).expanduser().resolve()
+    )
     values: dict[str, Any] = {"home": home}
     toml_path = home / "settings.toml"
     if toml_path.is_file():
@@ -131,10 +133,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     for key, var in _ENV.items():
         if key != "home" and env.get(var):
             values[key] = _coerce(key, env[var])
-    values.update({k: v for k, v in overrides.items() if k != "home"})
+    values.update(overrides)
     settings = Settings(**values)
     if settings.satisfaction_definition not in ("top2", "top1"):
-        raise ValueError(f"satisfaction_definition must be top2 or top1, not {settings.satisfaction_definition!r}")
+        raise ValueError(
+            f"satisfaction_definition must be top2 or top1, not {settings.satisfaction_definition!r}"
+        )
     if settings.lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {settings.lang!r}")
     return settings

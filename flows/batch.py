@@ -1,0 +1,147 @@
+"""One ingest batch, as plain functions: prepare, read, validate, load and archive.
+
+The Prefect flows in ``flows.pipeline`` call these steps as tasks; tests and scripts can
+call :func:`ingest` directly without Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flows.ingest import FileOutcome, read_files, validate_files
+from flows.load import (
+    LoadSummary,
+    clear_inbox,
+    known_hashes,
+    load_batch,
+    record_manifest,
+    stash_files,
+)
+from flows.privacy import load_key
+from flows.registry import Registry, load_registry, roster_rows
+from flows.runlock import run_lock
+from flows.settings import Settings
+from flows.warehouse import open_warehouse, sql
+
+
+@dataclass
+class BatchContext:
+    """What every step of a batch needs: settings, registry, pseudonym key, run id."""
+
+    settings: Settings
+    registry: Registry
+    roster: pd.DataFrame
+    key: bytes
+    run_id: str
+    known: set[str]
+    started_at: datetime
+
+
+def new_run_id() -> str:
+    """A fresh run id for runs outside Prefect."""
+    return uuid.uuid4().hex
+
+
+def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
+    """Load the registry and key, and the hashes of files already received."""
+    registry = load_registry(settings.reference_dir)
+    key = load_key(settings.key_path)
+    roster = roster_rows(registry, key)
+    known: set[str] = set()
+    if settings.warehouse_path.exists():
+        with open_warehouse(settings, read_only=True) as con:
+            known = known_hashes(con)
+    return BatchContext(
+        settings=settings,
+        registry=registry,
+        roster=roster,
+        key=key,
+        run_id=run_id or new_run_id(),
+        known=known,
+        started_at=datetime.now(UTC),
+    )
+
+
+def read_batch(paths: list[Path], context: BatchContext) -> list[FileOutcome]:
+    """Read and type every file of the batch."""
+    return read_files(paths, context.settings, context.registry, context.key, context.known)
+
+
+def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[dict[str, Any]]:
+    """Validate the batch and keep the Great Expectations results for technical readers."""
+    results = validate_files(outcomes, context.registry, context.settings)
+    if results:
+        folder = context.settings.reports_dir / "validation"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{context.run_id}.json"
+        path.write_text(json.dumps(results, ensure_ascii=False, default=str), encoding="utf-8")
+    return results
+
+
+def load_and_archive(
+    outcomes: list[FileOutcome],
+    context: BatchContext,
+    *,
+    period: str | None = None,
+    flow_run_id: str | None = None,
+) -> LoadSummary:
+    """Commit the batch in one transaction, then archive and clear the inbox."""
+    settings = context.settings
+    stash_files(outcomes, settings)
+    now = datetime.now(UTC)
+    with open_warehouse(settings) as con:
+        con.execute(
+            sql("load/start_run"), [context.run_id, flow_run_id, context.started_at, period]
+        )
+        try:
+            summary = load_batch(
+                con,
+                outcomes,
+                settings=settings,
+                registry=context.registry,
+                roster=context.roster,
+                run_id=context.run_id,
+                now=now,
+            )
+        except Exception:
+            con.execute(sql("load/fail_run"), [datetime.now(UTC), context.run_id])
+            raise
+        con.execute(
+            sql("load/finish_run"),
+            [
+                datetime.now(UTC),
+                "completed",
+                summary.files_seen,
+                summary.files_loaded,
+                summary.rows_read,
+                summary.rows_loaded,
+                summary.rows_quarantined,
+                context.run_id,
+            ],
+        )
+    record_manifest(outcomes, settings, now)
+    clear_inbox(outcomes, settings)
+    return summary
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    run_id: str | None = None,
+    period: str | None = None,
+) -> tuple[LoadSummary, list[FileOutcome]]:
+    """Read, validate, load and archive ``paths`` as one batch, holding the run lock."""
+    with run_lock(settings.home, settings.lock_timeout_seconds):
+        context = prepare(settings, run_id)
+        outcomes = read_batch(paths, context)
+        validate_batch(outcomes, context)
+        summary = load_and_archive(outcomes, context, period=period)
+    return summary, outcomes

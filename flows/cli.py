@@ -1,0 +1,213 @@
+"""The ``minyi`` command line: demo, run, ingest, query, generate, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flows.messages import both, msg
+from flows.periods import last_closed_period, parse_period, periods_ending_at
+from flows.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="民意 minyi：街道半年度评议与参与情况数据处理 / semiannual evaluation and "
+    "participation pipeline for subdistrict offices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言 / report language）")]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as error:
+        _fail(str(error))
+        raise
+
+
+def _fail(text: str, code: int = 1) -> None:
+    typer.echo(text, err=True)
+    raise typer.Exit(code)
+
+
+def _say(settings: Settings, key: str, **values: Any) -> None:
+    typer.echo(msg(key, settings.lang, **values))
+
+
+def _period_or_fail(value: str | None, settings: Settings) -> str:
+    if value is None:
+        return str(last_closed_period(tz=settings.timezone))
+    period = parse_period(value)
+    if period is None:
+        _fail(both("bad_period", value=value), 2)
+    return str(period)
+
+
+def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect(settings)
+    from flows.pipeline import semiannual_run
+
+    try:
+        result = semiannual_run(period=period, home=str(settings.home), lang=lang)
+    except Exception as error:
+        _fail(both("run_failed", error=error))
+        return
+    _print_result(settings, result)
+
+
+def _print_result(settings: Settings, result: Any) -> None:
+    summary = result.summary
+    for row in result.files:
+        detail = f"  {row['outcome']:<10} {row['file']}"
+        if row["outcome"] == "loaded":
+            detail += f"  ({row['rows_loaded']}/{row['rows_read']}, {row['rows_quarantined']} ⚠)"
+        elif row["reason"]:
+            detail += f"  {row['reason']}"
+        typer.echo(detail)
+    _say(
+        settings,
+        "run_done",
+        files=summary.files_seen,
+        loaded=summary.rows_loaded,
+        quarantined=summary.rows_quarantined,
+    )
+    if result.reports:
+        _say(settings, "reports_at", path=Path(result.reports[0]).parent)
+
+
+@app.command()
+def demo(
+    periods: Annotated[int, typer.Option(help="生成的半年度个数 / half-years to generate")] = 4,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
+    lang: Lang = None,
+) -> None:
+    """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
+    settings = _settings()
+    from flows.generate import generate
+
+    last = last_closed_period(tz=settings.timezone)
+    written = generate(settings, periods_ending_at(last, periods), seed=seed)
+    _say(settings, "generated", files=len(written), path=settings.inbox_dir)
+    _run_flow(settings, str(last), lang)
+
+
+@app.command()
+def run(
+    period: Annotated[
+        str | None, typer.Option(help="半年度，如 2026H1（默认：最近结束的半年）/ half-year")
+    ] = None,
+    lang: Lang = None,
+) -> None:
+    """运行半年度流程：载入收件箱、计算指标、生成报告 / run the semiannual flow now."""
+    settings = _settings()
+    _run_flow(settings, _period_or_fail(period, settings), lang)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="要载入的文件 / files to ingest")],
+) -> None:
+    """载入指定文件（原文件保留）/ ingest the named files (originals stay in place)."""
+    settings = _settings()
+    for path in files:
+        if not path.is_file():
+            _fail(both("file_missing", path=path), 2)
+    from flows.batch import ingest as ingest_batch
+
+    summary, outcomes = ingest_batch(settings, [p.resolve() for p in files])
+    from flows.pipeline import RunResult, _file_rows
+
+    _print_result(settings, RunResult("", None, summary, _file_rows(outcomes)))
+
+
+@app.command()
+def query(
+    statement: Annotated[str, typer.Argument(help="只读 SQL / a read-only SQL query")],
+    output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+) -> None:
+    """查询仓库（只读）/ query the warehouse, read-only."""
+    settings = _settings()
+    from flows.query import QueryRefused, run_query
+
+    if output_format not in ("table", "csv", "json"):
+        _fail("--format: table | csv | json", 2)
+    if not settings.warehouse_path.exists():
+        _fail(both("warehouse_missing", path=settings.warehouse_path))
+    try:
+        frame = run_query(settings, statement)
+    except QueryRefused as refused:
+        _fail(str(refused), 2)
+        return
+    except Exception as error:
+        _fail(both("query_error", error=error))
+        return
+    if output_format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif output_format == "json":
+        records = json.loads(frame.to_json(orient="records", date_format="iso"))
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        from flows.query import render_table
+
+        render_table(frame)
+
+
+@app.command()
+def generate(
+    periods: Annotated[int, typer.Option(help="半年度个数 / number of half-years")] = 4,
+    last: Annotated[
+        str | None, typer.Option(help="最后一个半年度（默认最近结束的）/ last half-year")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
+    out: Annotated[Path | None, typer.Option(help="输出目录（默认收件箱）/ output folder")] = None,
+    subdistricts: Annotated[int, typer.Option(help="街道个数 / subdistricts")] = 1,
+    bad_rows: Annotated[bool, typer.Option(help="加入错误行 / add bad rows")] = True,
+) -> None:
+    """生成仿真输入文件 / write realistic synthetic input files."""
+    settings = _settings()
+    from flows.generate import generate as write_files
+
+    end = parse_period(_period_or_fail(last, settings))
+    assert end is not None
+    written = write_files(
+        settings,
+        periods_ending_at(end, periods),
+        seed=seed,
+        out_dir=out,
+        subdistricts=subdistricts,
+        bad_rows=bad_rows,
+    )
+    _say(settings, "generated", files=len(written), path=out or settings.inbox_dir)
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    lang: Lang = None,
+) -> None:
+    """从仓库重新生成报告 / rebuild the period's reports from the warehouse."""
+    settings = _settings()
+    target = _period_or_fail(period, settings)
+    if not settings.warehouse_path.exists():
+        _fail(both("warehouse_missing", path=settings.warehouse_path))
+    from flows import reports
+    from flows.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as con:
+        paths = reports.write_reports(con, settings, target, lang=lang or settings.lang)
+    for path in paths:
+        typer.echo(str(path))
+
+
+def main() -> None:
+    """Entry point of the ``minyi`` console command."""
+    app()

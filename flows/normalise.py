@@ -1,0 +1,233 @@
+"""Turning read text into typed values: numbers, dates, periods, vocabularies, registry ids.
+
+Values that cannot be parsed become missing and are reported as failures with the raw text;
+values that parse but break a rule (a rating of 6, an unknown community) are left for the
+Great Expectations suites in ``expectations/`` to catch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from flows.datasets import COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Column, Kind
+from flows.periods import parse_period, period_of
+from flows.privacy import mask_personal_numbers, pseudonym
+from flows.readers import ReadResult, SheetTable
+from flows.registry import Registry
+
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One cell that breaks a rule: which row, which column, the value as read, the rule."""
+
+    row_id: str
+    column: str
+    value: str | None
+    rule: str
+
+
+@dataclass
+class StagedTable:
+    """One table's rows, typed and ready to validate, with the text as read beside them."""
+
+    kind: Kind
+    file_hash: str
+    file_name: str
+    sheet: str
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _text(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+_NUMBER_JUNK = re.compile(r"[,\s人户次个名]")
+
+
+def parse_int(value: str) -> object:
+    """A whole number from text such as ``１２``, ``1,234``, ``12.0``, ``12人``; MISSING if none."""
+    text = _NUMBER_JUNK.sub("", _text(value))
+    try:
+        number = float(text)
+    except ValueError:
+        return MISSING
+    return int(number) if number.is_integer() else MISSING
+
+
+_DATE_FORMATS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(value: str) -> object:
+    """A date from ``2026-03-05``, ``2026/3/5``, ``2026.3.5``, ``2026年3月5日``, Excel serials."""
+    text = _text(value)
+    for pattern in _DATE_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                return MISSING
+    if re.fullmatch(r"\d{5}(\.0+)?", text) and 20000 <= float(text) <= 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(float(text)))
+    return MISSING
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "参与", "已参与", "√"}
+_FALSE = {"否", "n", "no", "false", "0", "未参与", "不参与", "×"}
+
+
+def parse_bool(value: str) -> object:
+    """True for 是/yes/1, False for 否/no/0; MISSING otherwise."""
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return MISSING
+
+
+def parse_rating(value: str) -> object:
+    """A rating as a whole number (range is checked by the suite); MISSING if not whole."""
+    return parse_int(value)
+
+
+def parse_period_text(value: str) -> object:
+    """The canonical period text (``2026H1``) or MISSING."""
+    period = parse_period(value)
+    return str(period) if period else MISSING
+
+
+_PARSERS: dict[str, tuple[Callable[[str], object], str]] = {
+    "int": (parse_int, "bad_number"),
+    "rating": (parse_rating, "bad_rating"),
+    "date": (parse_date, "bad_date"),
+    "period": (parse_period_text, "bad_period"),
+    "bool": (parse_bool, "bad_boolean"),
+}
+
+
+def _vocabulary(mapping: dict[str, str]) -> Callable[[str], object]:
+    accepted = {**{k: v for k, v in mapping.items()}, **{v: v for v in mapping.values()}}
+
+    def parse(value: str) -> object:
+        text = re.sub(r"\s+", "", _text(value))
+        return accepted.get(text, accepted.get(text.lower(), text))
+
+    return parse
+
+
+def _map_unique(series: pd.Series, parse: Callable[[str], object]) -> pd.Series:
+    """Apply ``parse`` once per distinct value: columns repeat heavily, rows are many."""
+    present = series.dropna()
+    parsed = {value: parse(value) for value in present.unique()}
+    return series.map(parsed, na_action="ignore")
+
+
+def _typed_column(
+    column: Column, series: pd.Series, row_ids: pd.Series, failures: list[Failure]
+) -> pd.Series:
+    if column.kind not in _PARSERS:
+        return series.map(_text, na_action="ignore")
+    parse, rule = _PARSERS[column.kind]
+    parsed = _map_unique(series, parse)
+    bad = parsed.map(lambda v: v is MISSING, na_action="ignore").fillna(False).astype(bool)
+    for row_id, value in zip(row_ids[bad], series[bad], strict=True):
+        failures.append(Failure(row_id, column.name, value, rule))
+    values = parsed.mask(bad, None).astype(object)
+    values = values.where(values.notna(), None)
+    if column.kind in ("int", "rating"):
+        return pd.Series(values, dtype="Int64")
+    if column.kind == "date":
+        return pd.to_datetime(values)
+    if column.kind == "bool":
+        return pd.Series(values, dtype="boolean")
+    return values
+
+
+def stage_table(read: ReadResult, table: SheetTable, registry: Registry, key: bytes) -> StagedTable:
+    """Type one table's text rows, resolve registry ids, pseudonymise names, mask numbers."""
+    rows = table.rows.reset_index(drop=True)
+    row_ids = read.file_hash[:16] + ":" + table.sheet + ":" + rows["row_number"].astype(str)
+    failures: list[Failure] = []
+    frame = pd.DataFrame(
+        {
+            "row_id": row_ids,
+            "file_hash": read.file_hash,
+            "sheet": table.sheet,
+            "row_number": rows["row_number"].astype("int64"),
+        }
+    )
+    raw = rows.copy()
+    for column in COLUMNS[table.kind]:
+        frame[column.name] = _typed_column(column, rows[column.name], row_ids, failures)
+    _resolve(table.kind, frame, raw, registry, key)
+    return StagedTable(
+        table.kind, read.file_hash, read.path.name, table.sheet, frame, raw, failures
+    )
+
+
+def _resolve(
+    kind: Kind, frame: pd.DataFrame, raw: pd.DataFrame, registry: Registry, key: bytes
+) -> None:
+    """Add registry ids, vocabularies, pseudonyms and derived columns in place."""
+    if kind in ("evaluations", "hearings"):
+        frame["community_id"] = _map_unique(frame["community"], registry.community_id)
+    if kind == "evaluations":
+        frame["evaluator_key"] = _map_unique(frame["evaluator"], lambda n: pseudonym(n, key))
+        raw["evaluator"] = frame["evaluator_key"]
+        frame.drop(columns=["evaluator"], inplace=True)
+        frame["role"] = _map_unique(frame["role"], _vocabulary(ROLES))
+        frame["verdict"] = _map_unique(frame["verdict"], _vocabulary(VERDICTS))
+        frame["comments"] = _map_unique(frame["comments"], mask_personal_numbers)
+        raw["comments"] = frame["comments"]
+        frame["period_start"] = _period_start(frame["period"])
+    elif kind == "hearings":
+        frame["kind"] = _map_unique(frame["kind"], _vocabulary(HEARING_KINDS))
+        frame["topic"] = _map_unique(frame["topic"], mask_personal_numbers)
+        raw["topic"] = frame["topic"]
+        frame["period"] = frame["held_on"].map(
+            lambda d: str(period_of(d.date())), na_action="ignore"
+        )
+        frame["record_key"] = _record_keys(frame)
+        parts = frame[["residents", "deputies", "party_members"]]
+        frame["attendance_parts"] = parts.sum(axis=1, min_count=1).astype("Int64")
+    else:
+        frame["org_id"] = _map_unique(frame["org"], registry.org_id)
+        frame["period_start"] = _period_start(frame["period"])
+
+
+def _period_start(periods: pd.Series) -> pd.Series:
+    def start(text: str) -> object:
+        period = parse_period(text)
+        return pd.Timestamp(period.start) if period else None
+
+    return pd.to_datetime(_map_unique(periods, start))
+
+
+def _record_keys(frame: pd.DataFrame) -> pd.Series:
+    """The record id when given, else a digest of community, date, kind and topic."""
+
+    def key(row: pd.Series) -> str:
+        if isinstance(row["record_id"], str) and row["record_id"]:
+            return row["record_id"]
+        parts = [str(row[c]) for c in ("community_id", "held_on", "kind", "topic")]
+        return "h_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    return frame.apply(key, axis=1)

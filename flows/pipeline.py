@@ -1,0 +1,144 @@
+"""The Prefect flows: ``semiannual-run`` and ``ingest-inbox``. They only wire the steps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows import batch, reports
+from flows.ingest import FileOutcome, inbox_files
+from flows.load import LoadSummary
+from flows.periods import last_closed_period, parse_period
+from flows.runlock import run_lock
+from flows.settings import Settings, load_settings
+from flows.warehouse import WarehouseLocked, open_warehouse
+
+
+@dataclass
+class RunResult:
+    """What a run did: the period, the load totals, the reports written."""
+
+    run_id: str
+    period: str | None
+    summary: LoadSummary
+    files: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+
+@task(name="prepare", cache_policy=NO_CACHE)
+def prepare_task(settings: Settings, run_id: str) -> batch.BatchContext:
+    """Load the registry, the pseudonym key and the hashes already received."""
+    return batch.prepare(settings, run_id)
+
+
+@task(name="read-files", cache_policy=NO_CACHE)
+def read_task(paths: list[Path], context: batch.BatchContext) -> list[FileOutcome]:
+    """Read and type every file of the batch."""
+    return batch.read_batch(paths, context)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(outcomes: list[FileOutcome], context: batch.BatchContext) -> int:
+    """Run the Great Expectations suites; returns the number of failed cells."""
+    batch.validate_batch(outcomes, context)
+    return sum(len(t.failures) for o in outcomes for t in o.staged)
+
+
+@task(
+    name="load",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=lambda _task, _run, state: _is_lock_failure(state),
+)
+def load_task(
+    outcomes: list[FileOutcome], context: batch.BatchContext, period: str | None
+) -> LoadSummary:
+    """Commit the batch in one transaction, then archive the files."""
+    return batch.load_and_archive(outcomes, context, period=period, flow_run_id=_flow_run_id())
+
+
+@task(name="reports", cache_policy=NO_CACHE)
+def report_task(settings: Settings, period: str, lang: str, run_id: str) -> list[str]:
+    """Write the period's semiannual and data-quality reports; publish the headline."""
+    with open_warehouse(settings, read_only=True) as con:
+        paths = reports.write_reports(con, settings, period, lang=lang, run_id=run_id)
+        headline = reports.headline_markdown(con, settings, period, lang=lang)
+        quality = reports.quality_rows(con, period, lang=lang)
+    create_markdown_artifact(markdown=headline, key=f"headline-{period.lower()}")
+    if quality:
+        create_table_artifact(table=quality, key=f"quality-{period.lower()}")
+    return [str(p) for p in paths]
+
+
+def _is_lock_failure(state: Any) -> bool:
+    try:
+        state.result()
+    except WarehouseLocked:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _flow_run_id() -> str | None:
+    value = flow_run.get_id()
+    return str(value) if value else None
+
+
+def _file_rows(outcomes: list[FileOutcome]) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": o.file_name,
+            "kind": o.kind,
+            "outcome": o.outcome,
+            "rows_read": o.rows_read,
+            "rows_loaded": o.rows_read - o.rows_quarantined,
+            "rows_quarantined": o.rows_quarantined,
+            "reason": o.rejection.reason("en") if o.rejection else None,
+        }
+        for o in outcomes
+    ]
+
+
+def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunResult:
+    run_id = _flow_run_id() or batch.new_run_id()
+    with run_lock(settings.home, settings.lock_timeout_seconds):
+        context = prepare_task(settings, run_id)
+        outcomes = read_task(paths, context)
+        validate_task(outcomes, context)
+        summary = load_task(outcomes, context, period)
+    get_run_logger().info("loaded %s", asdict(summary))
+    return RunResult(run_id, period, summary, _file_rows(outcomes))
+
+
+@flow(name="semiannual-run", log_prints=False)
+def semiannual_run(
+    period: str | None = None, home: str | None = None, lang: str | None = None
+) -> RunResult:
+    """Ingest the inbox, refresh the metrics and write the reports for one half-year."""
+    settings = load_settings(home=home)
+    target = str(parse_period(period) or last_closed_period(tz=settings.timezone))
+    result = _ingest(settings, inbox_files(settings), target)
+    result.reports = report_task(settings, target, lang or settings.lang, result.run_id)
+    return result
+
+
+@flow(name="ingest-inbox", log_prints=False)
+def ingest_inbox(home: str | None = None) -> RunResult:
+    """Ingest whatever complete files wait in the inbox."""
+    settings = load_settings(home=home)
+    return _ingest(settings, inbox_files(settings), None)
+
+
+@flow(name="ingest-files", log_prints=False)
+def ingest_files(paths: list[str], home: str | None = None) -> RunResult:
+    """Ingest the named files (they stay where they are; a copy goes to the archive)."""
+    settings = load_settings(home=home)
+    return _ingest(settings, [Path(p) for p in paths], None)

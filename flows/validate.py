@@ -1,0 +1,166 @@
+"""Validating staged rows with the Great Expectations suites in ``expectations/``.
+
+Suites are plain JSON a person can edit; each expectation's ``meta.rule`` names the reason
+and advice shown to organizers. Rows of many files are validated together, in chunks of
+whole files, so that a large inbox costs a few validations, not one per file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from flows.datasets import COLUMNS, Kind
+from flows.messages import msg
+from flows.normalise import Failure, StagedTable
+from flows.registry import Registry
+from flows.settings import EXPECTATIONS_DIR
+
+# Derived columns are reported under the column the organizer filled in.
+SOURCE_COLUMN = {
+    "community_id": "community",
+    "evaluator_key": "evaluator",
+    "org_id": "org",
+    "record_key": "record_id",
+    "attendance_parts": "attendees",
+    "period_start": "period",
+}
+
+
+@cache
+def _context() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@cache
+def _batch_definition(kind: Kind) -> Any:
+    source = _context().data_sources.add_or_update_pandas(f"minyi_{kind}")
+    asset = source.add_dataframe_asset(kind)
+    return asset.add_batch_definition_whole_dataframe(kind)
+
+
+def load_suite(kind: Kind) -> Any:
+    """The expectation suite for one dataset, read from ``expectations/<kind>.json``."""
+    import great_expectations as gx
+
+    with (EXPECTATIONS_DIR / f"{kind}.json").open(encoding="utf-8") as fh:
+        return gx.ExpectationSuite(**json.load(fh))
+
+
+def suite_parameters(registry: Registry) -> dict[str, list[str]]:
+    """Values the suites take from the registry: the ids that exist."""
+    return {
+        "community_ids": registry.communities["community_id"].tolist(),
+        "org_ids": registry.organisations["org_id"].tolist(),
+    }
+
+
+@dataclass
+class ValidationOutcome:
+    """The failures found, and the raw Great Expectations result for technical readers."""
+
+    failures: list[Failure]
+    results: list[dict[str, Any]]
+
+
+def _chunks(tables: list[StagedTable], max_rows: int) -> Iterator[list[StagedTable]]:
+    chunk: list[StagedTable] = []
+    size = 0
+    for table in tables:
+        if chunk and size + len(table.frame) > max_rows:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(table)
+        size += len(table.frame)
+    if chunk:
+        yield chunk
+
+
+def _report_column(config: Any) -> str:
+    kwargs = config.kwargs
+    column = config.meta.get("report_column") or kwargs.get("column") or kwargs.get("column_A")
+    return SOURCE_COLUMN.get(str(column), str(column))
+
+
+def _value_column(config: Any) -> str:
+    kwargs = config.kwargs
+    return str(config.meta.get("report_column") or kwargs.get("column") or kwargs.get("column_A"))
+
+
+def validate_tables(
+    kind: Kind, tables: list[StagedTable], registry: Registry, max_rows: int = 200_000
+) -> ValidationOutcome:
+    """Run the kind's suite over the tables' rows; return one failure per broken cell."""
+    suite = load_suite(kind)
+    parameters = suite_parameters(registry)
+    failures: list[Failure] = []
+    results: list[dict[str, Any]] = []
+    for chunk in _chunks([t for t in tables if not t.frame.empty], max_rows):
+        frame = pd.concat([t.frame for t in chunk], ignore_index=True)
+        batch = _batch_definition(kind).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["row_id"],
+            },
+            expectation_parameters=parameters,
+        )
+        results.append(result.describe_dict())
+        by_row = frame.set_index("row_id")
+        for item in result.results:
+            if item.success:
+                continue
+            config = item.expectation_config
+            if item.exception_info and item.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"expectation {config.type} failed to run: "
+                    f"{item.exception_info.get('exception_message')}"
+                )
+            rule = str(config.meta.get("rule", config.type))
+            value_column = _value_column(config)
+            for index in item.result.get("unexpected_index_list") or []:
+                value: Any = by_row.at[index["row_id"], value_column]
+                text = None if value is None or pd.isna(value) else _display(value)
+                failures.append(Failure(index["row_id"], _report_column(config), text, rule))
+    return ValidationOutcome(failures, results)
+
+
+def _display(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def column_label(kind: Kind, column: str) -> str:
+    """The Chinese header of a canonical column (the column name when unknown)."""
+    for col in COLUMNS[kind]:
+        if col.name == column:
+            return col.zh
+    return column
+
+
+def explain(kind: Kind, failure: Failure, lang: str) -> tuple[str, str]:
+    """The reason and the advice for one failure, in one language."""
+    values = {
+        "column": failure.column,
+        "column_zh": column_label(kind, failure.column),
+        "value": failure.value if failure.value is not None else "",
+    }
+    return msg(f"rule.{failure.rule}", lang, **values), msg(f"action.{failure.rule}", lang)

@@ -7,8 +7,9 @@ call :func:`ingest` directly without Prefect.
 from __future__ import annotations
 
 import json
+import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,11 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     )
 
 
-def read_batch(paths: list[Path], context: BatchContext) -> list[FileOutcome]:
-    """Read and type every file of the batch."""
-    return read_files(paths, context.settings, context.registry, context.key, context.known)
+def read_batch(
+    paths: list[Path], context: BatchContext, names: dict[Path, str] | None = None
+) -> list[FileOutcome]:
+    """Read and type every file of the batch (``names``: original names of archived copies)."""
+    return read_files(paths, context.settings, context.registry, context.key, context.known, names)
 
 
 def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[dict[str, Any]]:
@@ -91,10 +94,12 @@ def load_and_archive(
     *,
     period: str | None = None,
     flow_run_id: str | None = None,
+    archive: bool = True,
 ) -> LoadSummary:
     """Commit the batch in one transaction, then archive and clear the inbox."""
     settings = context.settings
-    stash_files(outcomes, settings)
+    if archive:
+        stash_files(outcomes, settings)
     now = datetime.now(UTC)
     with open_warehouse(settings) as con:
         con.execute(
@@ -126,8 +131,9 @@ def load_and_archive(
                 context.run_id,
             ],
         )
-    record_manifest(outcomes, settings, now)
-    clear_inbox(outcomes, settings)
+    if archive:
+        record_manifest(outcomes, settings, now)
+        clear_inbox(outcomes, settings)
     return summary
 
 
@@ -145,3 +151,40 @@ def ingest(
         validate_batch(outcomes, context)
         summary = load_and_archive(outcomes, context, period=period)
     return summary, outcomes
+
+
+def archived_files(settings: Settings) -> list[tuple[Path, str]]:
+    """Archived files in the order first received, with their original names.
+
+    The manifest gives the order; a file archived but missing from it (the process stopped
+    between commit and manifest) follows, by modification time.
+    """
+    listed: dict[str, tuple[Path, str]] = {}
+    manifest = settings.archive_dir / "manifest.jsonl"
+    if manifest.exists():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                path = settings.archive_dir / entry["archived_as"]
+                listed.setdefault(entry["file_hash"], (path, entry["file_name"]))
+    stray = sorted(
+        (p for p in settings.archive_dir.glob("??/*") if p.is_file() and p.stem not in listed),
+        key=lambda p: p.stat().st_mtime,
+    )
+    return [*listed.values(), *((p, p.name) for p in stray if not p.name.endswith(".partial"))]
+
+
+def rebuild(settings: Settings) -> LoadSummary:
+    """Recreate the warehouse from the archive alone; equal to the incremental result."""
+    with run_lock(settings.home, settings.lock_timeout_seconds):
+        target = replace(settings, warehouse_name=settings.warehouse_name + ".rebuild")
+        for leftover in (target.warehouse_path, Path(f"{target.warehouse_path}.wal")):
+            leftover.unlink(missing_ok=True)
+        files = archived_files(settings)
+        context = prepare(target)
+        outcomes = read_batch([p for p, _ in files], context, dict(files))
+        validate_batch(outcomes, context)
+        summary = load_and_archive(outcomes, context, period=None, archive=False)
+        os.replace(target.warehouse_path, settings.warehouse_path)
+        Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
+    return summary

@@ -178,14 +178,18 @@ def generate(
 
     end = parse_period(_period_or_fail(last, settings))
     assert end is not None
-    written = write_files(
-        settings,
-        periods_ending_at(end, periods),
-        seed=seed,
-        out_dir=out,
-        subdistricts=subdistricts,
-        bad_rows=bad_rows,
-    )
+    try:
+        written = write_files(
+            settings,
+            periods_ending_at(end, periods),
+            seed=seed,
+            out_dir=out,
+            subdistricts=subdistricts,
+            bad_rows=bad_rows,
+        )
+    except ValueError as error:
+        _fail(str(error), 2)
+        return
     _say(settings, "generated", files=len(written), path=out or settings.inbox_dir)
 
 
@@ -208,6 +212,88 @@ def report(
         typer.echo(str(path))
 
 
+@app.command()
+def rebuild() -> None:
+    """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
+    settings = _settings()
+    from flows.batch import rebuild as rebuild_warehouse
+
+    summary = rebuild_warehouse(settings)
+    _say(
+        settings,
+        "run_done",
+        files=summary.files_seen,
+        loaded=summary.rows_loaded,
+        quarantined=summary.rows_quarantined,
+    )
+
+
 def main() -> None:
     """Entry point of the ``minyi`` console command."""
     app()
+
+
+# Service commands (serve, status, export)
+
+Port = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        help="本机 Prefect 服务器端口（默认 MINYI_PREFECT_PORT 或 4200；0 自动选择）/ "
+        "local Prefect server port",
+    ),
+]
+
+
+@app.command()
+def serve(port: Port = None) -> None:
+    """启动服务：本机 Prefect 服务器与定时任务 / run the server and the scheduled deployments."""
+    settings = _settings()
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect(settings)
+    from flows.serve import ServeError
+    from flows.serve import serve as serve_deployments
+
+    try:
+        serve_deployments(settings, port, say=typer.echo)
+    except ServeError as error:
+        _fail(str(error))
+
+
+@app.command()
+def status(port: Port = None) -> None:
+    """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
+    settings = _settings()
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect(settings)
+    from flows.serve import service_status, status_lines
+
+    for line in status_lines(service_status(settings, port), settings):
+        typer.echo(line)
+
+
+@app.command()
+def export(
+    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    file_format: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="输出目录（默认 MINYI_HOME/exports/<半年度>）/ output folder"),
+    ] = None,
+) -> None:
+    """导出一个半年度的核心表和指标 / export a half-year's core tables and metrics."""
+    settings = _settings()
+    target = _period_or_fail(period, settings)
+    if file_format not in ("parquet", "csv"):
+        _fail(both("export_bad_format", value=file_format), 2)
+    if not settings.warehouse_path.exists():
+        _fail(both("warehouse_missing", path=settings.warehouse_path))
+    from flows.export import export_dir, export_period
+
+    folder = out or export_dir(settings, target)
+    written = export_period(settings, target, file_format, folder)
+    _say(settings, "export_done", period=target, tables=len(written), path=folder)
+    for table in written:
+        _say(settings, "export_table", name=table.path.name, rows=table.rows)

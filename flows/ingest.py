@@ -7,7 +7,9 @@ The stages the flow wires together: :func:`read_files` (hash, read, type each fi
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from flows.settings import Settings
 from flows.validate import validate_tables
 
 TEMPORARY_NAMES = ("~$", ".~", ".tmp", ".part", ".crdownload", ".swp")
+# A file untouched (content and metadata) for this long is taken as completely copied.
+SETTLE_SECONDS = 2.0
 
 
 @dataclass
@@ -36,11 +40,12 @@ class FileOutcome:
     staged: list[StagedTable] = field(default_factory=list)
     rejection: FileRejected | None = None
     duplicate_of: str | None = None
+    received_as: str | None = None  # the original name, when reading an archived copy
 
     @property
     def file_name(self) -> str:
         """The file's name as received."""
-        return self.path.name
+        return self.received_as or self.path.name
 
     @property
     def kind(self) -> Kind | None:
@@ -81,19 +86,90 @@ def inbox_files(settings: Settings) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+@dataclass(frozen=True)
+class InboxSplit:
+    """Inbox files that are complete, and those still being written (left for the next poll)."""
+
+    settled: list[Path]
+    being_written: list[Path]
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _last_change(fingerprint: tuple[int, int, int]) -> float:
+    # ctime too: a copy that restores the source's old mtime still bumps ctime when it ends.
+    return max(fingerprint[1], fingerprint[2]) / 1e9
+
+
+def _changed_within(path: Path, seconds: float, now: float) -> bool:
+    fingerprint = _fingerprint(path)
+    return fingerprint is not None and now - _last_change(fingerprint) < seconds
+
+
+def settled_files(
+    paths: list[Path],
+    settle_seconds: float = SETTLE_SECONDS,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> InboxSplit:
+    """Split files into settled and still changing; recently changed files are looked at twice."""
+    first = {path: _fingerprint(path) for path in paths}
+    now = clock()
+    young = [p for p in paths if _changed_within(p, settle_seconds, now)]
+    if young:
+        sleep(settle_seconds)
+    changed = {p for p in young if _fingerprint(p) != first[p]}
+    return InboxSplit(
+        settled=[p for p in paths if first[p] is not None and p not in changed],
+        being_written=[p for p in paths if p in changed],
+    )
+
+
+def ready_inbox_files(settings: Settings, settle_seconds: float = SETTLE_SECONDS) -> list[Path]:
+    """Inbox files that are complete; files still being copied are left for the next poll."""
+    return settled_files(inbox_files(settings), settle_seconds).settled
+
+
+def inbox_backlog(
+    settings: Settings, settle_seconds: float = SETTLE_SECONDS, now: float | None = None
+) -> InboxSplit:
+    """Files waiting in the inbox, and those still being written (temporary or just changed)."""
+    if not settings.inbox_dir.is_dir():
+        return InboxSplit([], [])
+    now = time.time() if now is None else now
+    temporary = sorted(p for p in settings.inbox_dir.rglob("*") if p.is_file() and is_temporary(p))
+    waiting = inbox_files(settings)
+    young = [p for p in waiting if _changed_within(p, settle_seconds, now)]
+    return InboxSplit([p for p in waiting if p not in young], temporary + young)
+
+
 def read_files(
-    paths: list[Path], settings: Settings, registry: Registry, key: bytes, known: set[str]
+    paths: list[Path],
+    settings: Settings,
+    registry: Registry,
+    key: bytes,
+    known: set[str],
+    names: dict[Path, str] | None = None,
 ) -> list[FileOutcome]:
     """Hash, read and type every file; files already loaded are marked duplicate unread."""
     outcomes: list[FileOutcome] = []
     seen: dict[str, str] = {}
     for path in paths:
-        outcomes.append(_read_one(path, settings, registry, key, known, seen))
+        name = (names or {}).get(path)
+        outcomes.append(_read_one(path, name, settings, registry, key, known, seen))
     return outcomes
 
 
 def _read_one(
     path: Path,
+    name: str | None,
     settings: Settings,
     registry: Registry,
     key: bytes,
@@ -103,14 +179,16 @@ def _read_one(
     size = path.stat().st_size
     digest = file_hash(path)
     if digest in known or digest in seen:
-        return FileOutcome(path, digest, size, "duplicate", duplicate_of=seen.get(digest))
-    seen[digest] = path.name
+        return FileOutcome(
+            path, digest, size, "duplicate", duplicate_of=seen.get(digest), received_as=name
+        )
+    seen[digest] = name or path.name
     try:
         read = read_file(path, settings)
     except FileRejected as rejection:
-        return FileOutcome(path, digest, size, "rejected", rejection=rejection)
-    staged = [stage_table(read, table, registry, key) for table in read.tables]
-    return FileOutcome(path, digest, size, "new", read=read, staged=staged)
+        return FileOutcome(path, digest, size, "rejected", rejection=rejection, received_as=name)
+    staged = [stage_table(read, table, registry, key, name) for table in read.tables]
+    return FileOutcome(path, digest, size, "new", read=read, staged=staged, received_as=name)
 
 
 def validate_files(

@@ -335,6 +335,7 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     # Column labels
     "report.col.measure": ("指标", "Measure"),
     "report.col.value": ("数值", "Value"),
+    "report.col.detail": ("说明", "Detail"),
     "report.col.community": ("社区", "Community"),
     "report.col.role": ("评议人类别", "Evaluator role"),
     "report.col.responses": ("评议表数", "Forms"),
@@ -548,6 +549,108 @@ _GENERATE: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+_SERVE: Final[dict[str, tuple[str, str]]] = {
+    "serve_starting_server": (
+        "正在启动本机 Prefect 服务器（127.0.0.1:{port}）……",
+        "Starting the local Prefect server (127.0.0.1:{port})...",
+    ),
+    "serve_using_server": (
+        "使用已有的 Prefect 服务器：{url}",
+        "Using the existing Prefect server: {url}",
+    ),
+    "serve_server_ready": ("Prefect 服务器已就绪：{url}", "The Prefect server is ready: {url}"),
+    "serve_server_failed": (
+        "Prefect 服务器未能在 {seconds:.0f} 秒内启动。请查看日志：{log}",
+        "The Prefect server did not start within {seconds:.0f} s. See its log: {log}",
+    ),
+    "serve_server_unreachable": (
+        "无法连接 PREFECT_API_URL 指向的 Prefect 服务器：{url}",
+        "The Prefect server at PREFECT_API_URL does not answer: {url}",
+    ),
+    "serve_port_busy": (
+        "端口 {port} 已被占用。请用 --port 或环境变量 MINYI_PREFECT_PORT 指定其他端口（0 表示自动选择空闲端口）。",
+        "Port {port} is already in use. Choose another with --port or MINYI_PREFECT_PORT "
+        "(0 picks a free port).",
+    ),
+    "serve_already_running": (
+        "minyi serve 已经在为 {home} 运行，不能同时启动两个。",
+        "minyi serve is already running for {home}; only one may run at a time.",
+    ),
+    "serve_ready": (
+        "服务已启动：半年度运行按 {cron}（{tz}）执行，收件箱每 {minutes} 分钟检查一次。按 Ctrl-C 停止。",
+        "Serving: the half-year run on {cron} ({tz}), the inbox every {minutes} min. "
+        "Press Ctrl-C to stop.",
+    ),
+    "serve_crashed_runs": (
+        "已将 {count} 个上次中断的运行标记为“崩溃”。",
+        "Marked {count} run(s) interrupted last time as Crashed.",
+    ),
+    "serve_orphan_crashed": (
+        "运行进程已中断（服务重新启动时该运行仍显示为运行中）。",
+        "The run's process ended (it still showed as running when the service restarted).",
+    ),
+    "serve_zombie_crashed": (
+        "运行进程已停止发送心跳，判定为崩溃。",
+        "The run's process stopped sending heartbeats; marked as crashed.",
+    ),
+    "serve_stopping": ("正在停止，计划已暂停……", "Stopping; the schedules are paused..."),
+    "serve_stopped": (
+        "已停止。再次运行 minyi serve 即可恢复计划。",
+        "Stopped. Run `minyi serve` again to resume the schedules.",
+    ),
+    "status_server_up": ("Prefect 服务器：{url}", "Prefect server: {url}"),
+    "status_server_down": (
+        "Prefect 服务器未运行（{url}），因此不显示计划任务。请用 minyi serve 启动服务。",
+        "No Prefect server answers at {url}, so no schedules are shown. Start the service with "
+        "`minyi serve`.",
+    ),
+    "status_deployments": ("计划任务（时间为 {tz}）：", "Deployments (times in {tz}):"),
+    "status_no_deployments": (
+        "尚未登记计划任务（minyi serve 启动后登记）。",
+        "No deployments registered yet (`minyi serve` registers them).",
+    ),
+    "status_paused": ("（已暂停）", " (paused)"),
+    "status_next": ("下次运行：{when}", "next: {when}"),
+    "status_none": ("无", "none"),
+    "status_flow_runs": ("最近的 Prefect 运行（{tz}）：", "Recent Prefect runs ({tz}):"),
+    "status_warehouse_runs": (
+        "仓库记录的最近运行（{tz}）：",
+        "Recent runs in the warehouse ({tz}):",
+    ),
+    "status_run_counts": (
+        "{period}  {files} 个文件，载入 {loaded} 行，隔离 {quarantined} 行",
+        "{period}  {files} file(s), {loaded} row(s) loaded, {quarantined} quarantined",
+    ),
+    "status_warehouse_missing": ("仓库尚未建立。", "The warehouse does not exist yet."),
+    "status_warehouse_busy": (
+        "仓库正被一次运行写入，稍后再查看。",
+        "A run is writing to the warehouse; look again shortly.",
+    ),
+    "status_inbox": (
+        "收件箱：{waiting} 个文件等待载入，{writing} 个文件仍在写入或为临时文件（下次检查时再载入）。",
+        "Inbox: {waiting} file(s) waiting, {writing} still being written or temporary "
+        "(left for the next poll).",
+    ),
+    "query_file_access_refused": (
+        "查询只能读取仓库中的表，不能读取或写入其他文件。",
+        "Queries read the warehouse's tables only; they cannot read or write other files.",
+    ),
+    "query_output_written": ("已将 {rows} 行写入 {path}", "Wrote {rows} row(s) to {path}"),
+    "query_output_suffix": (
+        "输出文件须以 .csv、.parquet 或 .xlsx 结尾：{path}",
+        "The output file must end in .csv, .parquet or .xlsx: {path}",
+    ),
+    "export_done": (
+        "已导出 {period} 的 {tables} 个表到 {path}",
+        "Exported {tables} table(s) for {period} to {path}",
+    ),
+    "export_table": ("  {name}：{rows} 行", "  {name}: {rows} row(s)"),
+    "export_bad_format": (
+        "--format 须为 parquet 或 csv：{value}",
+        "--format must be parquet or csv: {value}",
+    ),
+}
+
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_CLI,
     **_READING,
@@ -555,6 +658,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_LOADING,
     **_REPORTS,
     **_GENERATE,
+    **_SERVE,
 }
 
 

@@ -159,7 +159,9 @@ def _typed_column(
     return values
 
 
-def stage_table(read: ReadResult, table: SheetTable, registry: Registry, key: bytes) -> StagedTable:
+def stage_table(
+    read: ReadResult, table: SheetTable, registry: Registry, key: bytes, name: str | None = None
+) -> StagedTable:
     """Type one table's text rows, resolve registry ids, pseudonymise names, mask numbers."""
     rows = table.rows.reset_index(drop=True)
     row_ids = read.file_hash[:16] + ":" + table.sheet + ":" + rows["row_number"].astype(str)
@@ -177,7 +179,7 @@ def stage_table(read: ReadResult, table: SheetTable, registry: Registry, key: by
         frame[column.name] = _typed_column(column, rows[column.name], row_ids, failures)
     _resolve(table.kind, frame, raw, registry, key)
     return StagedTable(
-        table.kind, read.file_hash, read.path.name, table.sheet, frame, raw, failures
+        table.kind, read.file_hash, name or read.path.name, table.sheet, frame, raw, failures
     )
 
 

@@ -37,7 +37,7 @@ class Period:
 
     def previous(self) -> Period:
         """The half-year before this one."""
-        return Period(self.year, 2) if self.half == 2 else Period(self.year - 1, 2)
+        return Period(self.year, 1) if self.half == 2 else Period(self.year - 1, 2)
 
     def next(self) -> Period:
         """The half-year after this one."""

@@ -44,6 +44,8 @@ class Settings:
     validation_chunk_rows: int = 200_000
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
+    # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
+    warehouse_name: str = "warehouse.duckdb"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,7 +76,7 @@ class Settings:
     @property
     def warehouse_path(self) -> Path:
         """The DuckDB warehouse file."""
-        return self.home / "warehouse.duckdb"
+        return self.home / self.warehouse_name
 
     @property
     def key_path(self) -> Path:
@@ -117,12 +119,16 @@ def _coerce(name: str, raw: Any) -> Any:
     return str(raw)
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build the settings from environment variables, the home's settings.toml and defaults."""
+def load_settings(
+    env: dict[str, str] | None = None, *, home: str | Path | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings from environment variables, the home's settings.toml and defaults.
+
+    ``home`` (an explicit folder) wins over ``MINYI_HOME``; other keyword overrides win over
+    everything.
+    """
     env = dict(os.environ if env is None else env)
-    home = (
-        Path(env.get("MINYI_HOME") or overrides.get("home") or DEFAULT_HOME).expanduser().resolve()
-    )
+    home = Path(home or env.get("MINYI_HOME") or DEFAULT_HOME).expanduser().resolve()
     values: dict[str, Any] = {"home": home}
     toml_path = home / "settings.toml"
     if toml_path.is_file():
@@ -137,7 +143,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     settings = Settings(**values)
     if settings.satisfaction_definition not in ("top2", "top1"):
         raise ValueError(
-            f"satisfaction_definition must be top2 or top1, not {settings.satisfaction_definition!r}"
+            "satisfaction_definition must be top2 or top1, "
+            f"not {settings.satisfaction_definition!r}"
         )
     if settings.lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {settings.lang!r}")

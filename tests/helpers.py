@@ -1,0 +1,116 @@
+"""Small builders shared by the stage tests: inline CSV files in, staged and validated rows out."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from flows.batch import ingest
+from flows.datasets import COLUMNS, Kind
+from flows.ingest import FileOutcome, read_files, validate_files
+from flows.load import LoadSummary
+from flows.privacy import load_key
+from flows.registry import load_registry
+from flows.settings import Settings
+
+EVALUATION_HEADER = [c.zh for c in COLUMNS["evaluations"]]
+HEARING_HEADER = [c.zh for c in COLUMNS["hearings"]]
+REPORT_HEADER = [c.zh for c in COLUMNS["branch_reports"]]
+
+
+def evaluation(**changes: str) -> list[str]:
+    """One valid evaluation form row (Chinese column order), with some cells changed."""
+    row = {
+        "period": "2026H1",
+        "community": "和平社区",
+        "evaluator": "测试甲",
+        "role": "居民代表",
+        "service_attitude": "5",
+        "efficiency": "4",
+        "environment": "5",
+        "openness": "4",
+        "practical_results": "5",
+        "verdict": "满意",
+        "comments": "",
+        "evaluated_on": "2026-07-03",
+    }
+    row.update(changes)
+    return [row[c.name] for c in COLUMNS["evaluations"]]
+
+
+def hearing(**changes: str) -> list[str]:
+    """One valid hearing record row, with some cells changed."""
+    row = {
+        "record_id": "H-1",
+        "community": "C01",
+        "kind": "听证会",
+        "held_on": "2026-03-05",
+        "topic": "加装电梯",
+        "attendees": "30",
+        "residents": "20",
+        "deputies": "3",
+        "party_members": "5",
+        "households_visited": "",
+        "opinions_raised": "6",
+        "opinions_resolved": "4",
+    }
+    row.update(changes)
+    return [row[c.name] for c in COLUMNS["hearings"]]
+
+
+def branch_report(**changes: str) -> list[str]:
+    """One valid branch report row, with some cells changed."""
+    row = {
+        "period": "2026年上半年",
+        "org": "B01",
+        "members_total": "40",
+        "members_participating": "36",
+        "in_service_registered": "10",
+        "floating_members": "2",
+        "activities": "6",
+        "took_part": "",
+        "submitted_on": "2026-07-08",
+    }
+    row.update(changes)
+    return [row[c.name] for c in COLUMNS["branch_reports"]]
+
+
+_HEADERS: dict[Kind, list[str]] = {
+    "evaluations": EVALUATION_HEADER,
+    "hearings": HEARING_HEADER,
+    "branch_reports": REPORT_HEADER,
+}
+
+
+def write_csv(path: Path, kind: Kind, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    """A CSV file with the kind's Chinese header and the given rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(_HEADERS[kind])
+        writer.writerows(rows)
+    return path
+
+
+def validated(settings: Settings, paths: list[Path]) -> list[FileOutcome]:
+    """Read, stage and validate files without loading them."""
+    registry = load_registry(settings.reference_dir)
+    outcomes = read_files(paths, settings, registry, load_key(settings.key_path), set())
+    validate_files(outcomes, registry, settings)
+    return outcomes
+
+
+def failures_by_row(outcome: FileOutcome) -> set[tuple[int, str, str]]:
+    """(row number, column, rule) of every failed cell of a file."""
+    found = set()
+    for table in outcome.staged:
+        numbers = dict(zip(table.frame["row_id"], table.frame["row_number"], strict=True))
+        for failure in table.failures:
+            found.add((int(numbers[failure.row_id]), failure.column, failure.rule))
+    return found
+
+
+def ingest_paths(settings: Settings, paths: list[Path]) -> LoadSummary:
+    """Ingest files as one batch and return the totals."""
+    summary, _ = ingest(settings, paths)
+    return summary

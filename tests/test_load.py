@@ -1,0 +1,247 @@
+"""Loading: idempotent by content hash, nothing lost, corrections supersede, rebuild equals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from flows.batch import ingest, rebuild
+from flows.settings import Settings
+from tests.helpers import branch_report, evaluation, hearing, write_csv
+
+CORE_COLUMNS = {
+    "evaluations": "period, community_id, evaluator_key, role, verdict, service_attitude, "
+    "comments, evaluated_on, sheet, row_number, file_hash, superseded_by",
+    "hearings": "record_key, period, community_id, kind, attendees, opinions_resolved, "
+    "file_hash, superseded_by",
+    "branch_reports": "period, org_id, members_total, members_participating, took_part, "
+    "file_hash, superseded_by",
+}
+
+
+def _rows(settings: Settings, statement: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(statement).fetchall()
+    finally:
+        con.close()
+
+
+def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
+    """Every table's content, without run ids and timestamps."""
+    tables = {
+        name: _rows(settings, f"select {cols} from core.{name} order by all")
+        for name, cols in CORE_COLUMNS.items()
+    }
+    tables["quarantine"] = _rows(
+        settings,
+        "select file_name, sheet, row_number, column_name, value, rule from meta.quarantine "
+        "order by all",
+    )
+    tables["files"] = _rows(
+        settings,
+        "select file_hash, file_name, status, rows_read, rows_loaded, rows_quarantined "
+        "from meta.files order by all",
+    )
+    return tables
+
+
+def _inbox_batch(settings: Settings) -> list[Path]:
+    inbox = settings.inbox_dir
+    return [
+        write_csv(
+            inbox / "e.csv",
+            "evaluations",
+            [
+                evaluation(evaluator="甲"),
+                evaluation(evaluator="乙", verdict="不满意"),
+                evaluation(evaluator="丙", service_attitude="9"),
+            ],
+        ),
+        write_csv(
+            inbox / "h.csv",
+            "hearings",
+            [hearing(record_id="H-1"), hearing(record_id="H-2", opinions_resolved="99")],
+            encoding="gb18030",
+        ),
+        write_csv(
+            inbox / "b.csv",
+            "branch_reports",
+            [branch_report(org="B01"), branch_report(org="U01", took_part="是")],
+        ),
+    ]
+
+
+def test_accounting_identity_and_quarantine(settings: Settings) -> None:
+    summary, _ = ingest(settings, _inbox_batch(settings))
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (7, 5, 2)
+    balanced = _rows(settings, "select bool_and(balanced), count(*) from meta.file_accounting")
+    assert balanced == [(True, 3)]
+    quarantined = _rows(
+        settings, "select file_name, row_number, rule from meta.quarantine order by all"
+    )
+    assert quarantined == [("e.csv", 4, "rating_range"), ("h.csv", 3, "resolved_over_raised")]
+
+
+def test_inbox_cleared_and_archived_after_commit(settings: Settings) -> None:
+    paths = _inbox_batch(settings)
+    ingest(settings, paths)
+    assert not any(p.exists() for p in paths)
+    assert len(list(settings.archive_dir.glob("??/*.csv"))) == 3
+    assert (settings.archive_dir / "manifest.jsonl").read_text().count("\n") == 3
+
+
+def test_same_bytes_again_load_nothing(settings: Settings, tmp_path: Path) -> None:
+    paths = _inbox_batch(settings)
+    copies = [shutil.copy(p, tmp_path / f"again-{p.name}") for p in paths]
+    ingest(settings, paths)
+    before = _snapshot(settings)
+    summary, _ = ingest(settings, [Path(c) for c in copies])
+    assert summary.rows_loaded == 0 and summary.files_duplicate == 3
+    assert _snapshot(settings) == before
+    receipts = _rows(
+        settings, "select outcome, count(*) from meta.file_receipts group by 1 order by 1"
+    )
+    assert receipts == [("duplicate", 3), ("loaded", 3)]
+
+
+def test_corrected_file_supersedes_and_keeps_history(settings: Settings) -> None:
+    first = write_csv(
+        settings.inbox_dir / "e1.csv",
+        "evaluations",
+        [evaluation(evaluator="甲", verdict="不满意"), evaluation(evaluator="乙")],
+    )
+    ingest(settings, [first])
+    corrected = write_csv(
+        settings.inbox_dir / "e2.csv",
+        "evaluations",
+        [
+            evaluation(evaluator="甲", verdict="满意"),
+            evaluation(evaluator="乙"),
+            evaluation(evaluator="丁"),
+        ],
+    )
+    ingest(settings, [corrected])
+    current = _rows(
+        settings,
+        "select verdict, count(*) from core.evaluations where superseded_by is null group by 1",
+    )
+    assert current == [("satisfied", 3)]
+    history = _rows(
+        settings,
+        "select count(*) from core.evaluations e join meta.files f "
+        "on e.superseded_by = f.file_hash where f.file_name = 'e2.csv'",
+    )
+    assert history == [(2,)]
+    rate = _rows(
+        settings,
+        "select rate from metrics.satisfaction where community_id is null "
+        "and role is null and definition = 'top2'",
+    )
+    assert rate == [(1.0,)]
+
+
+def test_other_communities_untouched_by_a_correction(settings: Settings) -> None:
+    ingest(
+        settings,
+        [
+            write_csv(
+                settings.inbox_dir / "a.csv",
+                "evaluations",
+                [
+                    evaluation(evaluator="甲", community="C01"),
+                    evaluation(evaluator="乙", community="C02"),
+                ],
+            )
+        ],
+    )
+    ingest(
+        settings,
+        [
+            write_csv(
+                settings.inbox_dir / "b.csv",
+                "evaluations",
+                [evaluation(evaluator="甲", community="C01", verdict="基本满意")],
+            )
+        ],
+    )
+    current = _rows(
+        settings,
+        "select community_id, verdict from core.evaluations where superseded_by is null order by 1",
+    )
+    assert current == [("C01", "basically_satisfied"), ("C02", "satisfied")]
+
+
+def test_late_report_updates_a_closed_period(settings: Settings) -> None:
+    ingest(
+        settings,
+        [write_csv(settings.inbox_dir / "b1.csv", "branch_reports", [branch_report(org="B01")])],
+    )
+    ingest(
+        settings,
+        [
+            write_csv(
+                settings.inbox_dir / "b2.csv",
+                "branch_reports",
+                [branch_report(org="B02", submitted_on="2026-09-01")],
+            )
+        ],
+    )
+    gaps = _rows(
+        settings,
+        "select unit_id, status from metrics.reporting_gaps "
+        "where period = '2026H1' and unit_id in ('B01', 'B02')",
+    )
+    assert gaps == [("B02", "late")]
+
+
+def test_rejected_file_recorded_and_moved_to_quarantine(settings: Settings) -> None:
+    bad = settings.inbox_dir / "notes.csv"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("甲,乙,丙\n1,2,3\n", encoding="utf-8")
+    summary, _ = ingest(settings, [bad])
+    assert summary.files_rejected == 1 and not bad.exists()
+    assert list(settings.quarantine_dir.glob("*notes.csv"))
+    status = _rows(
+        settings, "select status, reason_zh is not null, reason_en is not null from meta.files"
+    )
+    assert status == [("rejected", True, True)]
+
+
+def test_evaluator_names_never_reach_the_warehouse(settings: Settings) -> None:
+    ingest(
+        settings,
+        [
+            write_csv(
+                settings.inbox_dir / "e.csv",
+                "evaluations",
+                [
+                    evaluation(evaluator="王秀英", comments="请回电13912345678"),
+                    evaluation(evaluator="李建国", verdict="差"),
+                ],
+            )
+        ],
+    )
+    dump = str(_rows(settings, "select * from core.evaluations")) + str(
+        _rows(settings, "select * from meta.quarantine")
+    )
+    assert "王秀英" not in dump and "李建国" not in dump and "13912345678" not in dump
+
+
+def test_rebuild_equals_incremental(settings: Settings) -> None:
+    ingest(settings, _inbox_batch(settings))
+    ingest(
+        settings,
+        [
+            write_csv(
+                settings.inbox_dir / "e2.csv",
+                "evaluations",
+                [evaluation(evaluator="甲", verdict="基本满意")],
+            )
+        ],
+    )
+    incremental = _snapshot(settings)
+    rebuild(settings)
+    assert _snapshot(settings) == incremental

@@ -1,0 +1,50 @@
+"""End to end: the semiannual-run flow on generated data into a temporary home, offline."""
+
+from __future__ import annotations
+
+import duckdb
+
+from flows.generate import generate
+from flows.periods import Period
+from flows.settings import Settings
+
+
+def _query(settings: Settings, statement: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(statement).fetchall()
+    finally:
+        con.close()
+
+
+def test_semiannual_run_end_to_end(settings: Settings) -> None:
+    from flows.pipeline import semiannual_run
+
+    periods = [Period(2025, 2), Period(2026, 1)]
+    written = generate(settings, periods, seed=7)
+    result = semiannual_run(period="2026H1", home=str(settings.home))
+
+    summary = result.summary
+    assert summary.files_seen == len(written) == summary.files_loaded
+    assert summary.rows_read == summary.rows_loaded + summary.rows_quarantined
+    assert summary.rows_quarantined > 0
+
+    headline = _query(
+        settings,
+        "select period, definition from metrics.satisfaction "
+        "where community_id is null and role is null order by all",
+    )
+    assert headline == [(str(p), d) for p in periods for d in ("top1", "top2")]
+    rules = {r for (r,) in _query(settings, "select distinct rule from meta.quarantine")}
+    assert {"rating_range", "unknown_verdict", "participating_over_total"} <= rules
+    assert _query(settings, "select count(*) from meta.file_accounting where not balanced") == [
+        (0,)
+    ]
+    report_dir = settings.reports_dir / "2026H1"
+    assert (report_dir / "report.zh.html").is_file()
+    assert (report_dir / "quality.zh.html").is_file()
+
+    before = _query(settings, "select count(*), count(superseded_by) from core.evaluations")
+    again = semiannual_run(period="2026H1", home=str(settings.home))
+    assert again.summary.rows_loaded == 0
+    assert _query(settings, "select count(*), count(superseded_by) from core.evaluations") == before

@@ -1,0 +1,38 @@
+"""Pseudonyms for evaluator names and masking of personal numbers."""
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from flows.privacy import load_key, mask_personal_numbers, pseudonym
+
+
+def test_key_is_created_once_with_owner_only_mode(tmp_path: Path) -> None:
+    key_path = tmp_path / "secret.key"
+    key = load_key(key_path)
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert load_key(key_path) == key and len(key) == 64
+
+
+def test_pseudonym_is_stable_keyed_and_never_the_name() -> None:
+    first = pseudonym("张 伟", b"k1")
+    assert first == pseudonym("张伟", b"k1")
+    assert first != pseudonym("张伟", b"k2")
+    assert "张" not in first and first.startswith("ev_")
+    assert pseudonym(first, b"k1") == first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("电话13912345678", "电话[电话]"),
+        ("电话 139-1234-5678 联系", "电话 [电话] 联系"),
+        ("座机022-23456789", "座机[电话]"),
+        ("身份证12010119800101123X", "身份证[身份证号]"),
+        ("楼道灯坏了3盏", "楼道灯坏了3盏"),
+    ],
+    ids=["mobile", "mobile-dashes", "landline", "id-card", "plain"],
+)
+def test_mask_personal_numbers(text: str, expected: str) -> None:
+    assert mask_personal_numbers(text) == expected

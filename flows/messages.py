@@ -284,6 +284,21 @@ _LOADING: Final[dict[str, tuple[str, str]]] = {
         "行数核对失败：{file} 读取 {read} 行，载入 {loaded} 行，隔离 {quarantined} 行。",
         "Row accounting failed: {file} read {read}, loaded {loaded}, quarantined {quarantined}.",
     ),
+    "disk_full": (
+        "磁盘空间不足，无法写入 {path}。本次未载入任何数据，仓库保持原样；请腾出空间后重新运行。",
+        "The disk is full: could not write {path}. Nothing was loaded and the warehouse is "
+        "unchanged; free some space and run again.",
+    ),
+    "home_not_writable": (
+        "无法写入 {path}（{reason}）。本次未载入任何数据，仓库保持原样；请检查 MINYI_HOME 的位置和写入权限。",
+        "Cannot write {path} ({reason}). Nothing was loaded and the warehouse is unchanged; "
+        "check where MINYI_HOME points and that it can be written.",
+    ),
+    "manifest_not_written": (
+        "数据已载入仓库，但无法更新归档清单 {path}（{reason}）；收件箱中的文件暂时保留，下次运行会补写清单并清理收件箱。",
+        "The data is in the warehouse, but the archive manifest {path} could not be updated "
+        "({reason}); the inbox files stay for now and the next run completes the manifest.",
+    ),
 }
 
 _REPORTS: Final[dict[str, tuple[str, str]]] = {
@@ -651,6 +666,24 @@ _SERVE: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+_SECURITY: Final[dict[str, tuple[str, str]]] = {
+    "file_symlink": (
+        "收件箱中的符号链接（快捷方式）不被接受，未读取其指向的文件。请放入文件本身。",
+        "A symbolic link in the inbox is refused; the file it points to was not read. "
+        "Put the file itself in the inbox.",
+    ),
+    "file_not_regular": (
+        "这不是普通文件（可能是设备或管道），未读取。",
+        "This is not a regular file (perhaps a device or a pipe); it was not read.",
+    ),
+    "file_sheet_too_many_rows": (
+        "工作表「{sheet}」有 {rows} 行（上限 {limit} 行），可能是大量空白格式行，未读取。"
+        "请删除表格下方多余的行后重新保存。",
+        "Sheet '{sheet}' has {rows} rows (the limit is {limit}), perhaps many empty formatted "
+        "rows; it was not read. Delete the extra rows under the table and save it again.",
+    ),
+}
+
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_CLI,
     **_READING,
@@ -659,6 +692,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_REPORTS,
     **_GENERATE,
     **_SERVE,
+    **_SECURITY,
 }
 
 

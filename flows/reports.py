@@ -1,0 +1,1423 @@
+"""Reports people read: the semiannual report (HTML and XLSX), the data-quality report and
+the corrections workbooks organizers fix and drop back into the inbox.
+
+Every report is self-contained (no URL, no font or script from elsewhere): charts are inline
+SVG whose text stays text, so Chinese renders with the reader's own fonts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+import duckdb
+import xlsxwriter
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from scipy.stats import fisher_exact
+from xlsxwriter.worksheet import Worksheet
+
+from flows.datasets import COLUMNS, KINDS, RATING_ITEMS
+from flows.messages import both, msg
+from flows.periods import parse_period
+from flows.settings import Settings
+from flows.warehouse import sql
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ALPHA = 0.05
+CORRECTION_SHEET = "_minyi_correction"
+ROLE_ORDER = ("deputy", "cppcc_member", "resident_rep", "unit_rep")
+# Text starting with these is run as a formula by Excel, WPS and LibreOffice (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_XLSX_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+CellKind = Literal["text", "int", "pct", "pp", "num", "p"]
+K = TypeVar("K", bound=Hashable)
+
+
+class _Suppressed:
+    """A cell hidden by the small-cell rule."""
+
+    def __repr__(self) -> str:
+        return "SUPPRESSED"
+
+
+SUPPRESSED = _Suppressed()
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a report table: its label and how its values are shown."""
+
+    label: str
+    kind: CellKind = "text"
+
+
+@dataclass
+class Table:
+    """One section of a report: an HTML table, and one XLSX sheet."""
+
+    key: str
+    title: str
+    columns: list[Col]
+    rows: list[list[object]]
+    intro: str = ""
+    notes: list[str] = field(default_factory=list)
+    chart: Markup | None = None
+    grouped: bool = False  # HTML shows the first column as group headings
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure: a rate against its target."""
+
+    label: str
+    rate: float | None
+    target: float
+    detail: str
+    verdict: str
+    tone: str  # meets | borderline | below | none
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    """A rate's change against the previous half-year, with Fisher's exact test."""
+
+    change: float
+    p_value: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every section builder needs: warehouse, settings, half-year, language."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    period: str
+    lang: str
+    definition: str
+
+    def t(self, key: str, **values: object) -> str:
+        """A report text in the context's language."""
+        return msg(key, self.lang, **values)
+
+    @property
+    def previous(self) -> str:
+        """The half-year before the report's."""
+        parsed = parse_period(self.period)
+        return str(parsed.previous()) if parsed else ""
+
+
+# Cells and spreadsheets
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula."""
+    return text.startswith(_FORMULA_START)
+
+
+def safe_cell(sheet: Worksheet, row: int, col: int, value: object, cell_format: Any = None) -> None:
+    """Write one cell: numbers as numbers, every text (formula-like or not) as a literal string."""
+    if value is None:
+        sheet.write_blank(row, col, None, cell_format)
+    elif value is SUPPRESSED:
+        sheet.write_string(row, col, "—", cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, cell_format)
+    else:
+        sheet.write_string(row, col, str(value), cell_format)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: Chinese characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[int]:
+    widths = [display_width(h) for h in header]
+    for row in rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], display_width(_plain(value)))
+    return [min(60, max(8, w + 2)) for w in widths]
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "—" if value is SUPPRESSED else str(value)
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (at most 31 characters, none of []:*?/\\)."""
+    base = _SHEET_NAME_BAD.sub(" ", title).strip()[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+# Statistics and disclosure control
+
+
+def change_test(
+    positives: int, responses: int, previous_positives: int, previous_responses: int
+) -> ChangeTest | None:
+    """Change in rate against the previous half-year, with Fisher's exact test (two-sided)."""
+    if responses <= 0 or previous_responses <= 0:
+        return None
+    table = [
+        [positives, responses - positives],
+        [previous_positives, previous_responses - previous_positives],
+    ]
+    p_value = float(fisher_exact(table, alternative="two-sided")[1])
+    change = positives / responses - previous_positives / previous_responses
+    return ChangeTest(change, p_value, p_value < ALPHA)
+
+
+def suppressed_cells(
+    sizes: Mapping[K, int],
+    min_size: int,
+    groups: Sequence[Callable[[K], Hashable]] = (),
+) -> set[K]:
+    """Cells to hide: those under ``min_size``, plus, in any group (whose total is shown
+    elsewhere) with exactly one hidden cell, its smallest shown cell, until none is left alone.
+    """
+    hidden = {key for key, size in sizes.items() if size < min_size}
+    group_functions = list(groups) or [lambda _key: None]
+    changed = True
+    while changed:
+        changed = False
+        for group_of in group_functions:
+            members: dict[Hashable, list[K]] = defaultdict(list)
+            for key in sizes:
+                members[group_of(key)].append(key)
+            for keys in members.values():
+                shown = [k for k in keys if k not in hidden]
+                if len(keys) - len(shown) == 1 and shown:
+                    hidden.add(min(shown, key=lambda k: (sizes[k], str(k))))
+                    changed = True
+    return hidden
+
+
+def positives(row: Mapping[str, Any], definition: str) -> int:
+    """Forms counted as satisfied under the definition (top2: 满意+基本满意; top1: 满意)."""
+    satisfied = int(row["satisfied"] or 0)
+    return satisfied + int(row["basically_satisfied"] or 0) if definition == "top2" else satisfied
+
+
+# Queries
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, *params: object) -> list[dict[str, Any]]:
+    cursor = con.execute(sql(f"reports/{name}"), list(params))
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _headline_definition(con: duckdb.DuckDBPyConnection, settings: Settings, period: str) -> str:
+    rows = _query(con, "headline_definition", period)
+    return str(rows[0]["definition"]) if rows else settings.satisfaction_definition
+
+
+def _context(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, lang: str
+) -> _Context:
+    parsed = parse_period(period)
+    if parsed is None or str(parsed) != period:
+        raise ValueError(msg("bad_period", "en", value=period))
+    definition = _headline_definition(con, settings, period)
+    return _Context(con, settings, period, lang, definition)
+
+
+# Formatting
+
+
+def format_cell(value: object, kind: CellKind, lang: str) -> str:
+    """A cell as the HTML report shows it: percentages with one decimal, "—" when hidden."""
+    if value is SUPPRESSED:
+        return "—"
+    if value is None:
+        return ""
+    if kind == "pct" and isinstance(value, int | float):
+        return f"{value:.1%}"
+    if kind == "pp" and isinstance(value, int | float):
+        return msg("report.pp", lang, value=value * 100)
+    if kind == "int" and isinstance(value, int | float):
+        return f"{int(value):,}"
+    if kind == "num" and isinstance(value, int | float):
+        return f"{value:.2f}"
+    if kind == "p" and isinstance(value, int | float):
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return str(value)
+
+
+def _when(value: object, tz: str) -> str:
+    if isinstance(value, datetime):
+        local = value.astimezone(ZoneInfo(tz)) if value.tzinfo else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _yes_no(ctx: _Context, value: object) -> str:
+    if value is None:
+        return ""
+    return ctx.t("report.yes") if value else ctx.t("report.no")
+
+
+def _label(ctx: _Context, prefix: str, value: object) -> str:
+    key = f"report.{prefix}.{value}"
+    try:
+        return ctx.t(key)
+    except KeyError:
+        return ctx.t("report.unknown") if value is None else str(value)
+
+
+def _definition_name(ctx: _Context) -> str:
+    return ctx.t(f"report.definition.{ctx.definition}")
+
+
+# Charts
+
+
+def _template_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = format_cell
+    env.filters["pct"] = lambda v: "" if v is None else f"{v:.0%}"
+    return env
+
+
+_ENV = _template_env()
+
+
+@dataclass(frozen=True)
+class _Point:
+    label: str
+    rate: float
+    low: float
+    high: float
+    verdict: str
+    small: bool
+
+
+def _axis_low(values: Iterable[float], target: float) -> float:
+    """Where a rate axis starts: a round figure below every value and the target."""
+    lowest = max(0.0, min([*values, target - 0.05]))
+    low = math.floor(lowest * 20) / 20
+    return min(0.9, low if 1.0 - low <= 0.3 else math.floor(lowest * 10) / 10)
+
+
+def dot_interval_chart(points: Sequence[_Point], target: float, title: str, lang: str) -> Markup:
+    """An inline SVG: one row per group, dot at the rate, bar over its interval, target line."""
+    if not points:
+        return Markup("")
+    low = _axis_low((p.low for p in points), target)
+    left, right, top, row_height = 190.0, 730.0, 44.0, 24.0
+
+    def x(value: float) -> float:
+        return round(left + (value - low) / (1.0 - low) * (right - left), 1)
+
+    step = 0.05 if 1.0 - low <= 0.3 else 0.1
+    ticks = [round(low + i * step, 4) for i in range(round((1.0 - low) / step) + 1)]
+    rows = [
+        {
+            "y": top + (i + 0.5) * row_height,
+            "label": p.label,
+            "cx": x(p.rate),
+            "x1": x(max(p.low, low)),
+            "x2": x(p.high),
+            "verdict": p.verdict,
+            "small": p.small,
+            "text": f"{p.rate:.1%}",
+        }
+        for i, p in enumerate(points)
+    ]
+    height = top + len(points) * row_height + 12
+    return Markup(
+        _ENV.get_template("charts/dot_interval.svg.j2").render(
+            rows=rows,
+            ticks=[{"x": x(t), "text": f"{t:.0%}"} for t in ticks],
+            target_x=x(target),
+            target_text=msg("report.headline.target", lang, target=f"{target:.0%}"),
+            title=title,
+            top=top,
+            bottom=height - 12,
+            height=height,
+        )
+    )
+
+
+def trend_chart(
+    label: str, series: Sequence[tuple[str, float | None]], target: float, low: float
+) -> Markup:
+    """A small inline SVG line chart of one community's rate over half-years."""
+    width, height, pad_x, top, bottom = 230.0, 120.0, 30.0, 22.0, 96.0
+    count = max(1, len(series) - 1)
+
+    def y(value: float) -> float:
+        return round(bottom - (value - low) / (1.0 - low) * (bottom - top), 1)
+
+    points = [
+        {"x": round(pad_x + i * (width - 2 * pad_x) / count, 1), "y": y(max(v, low)), "v": v}
+        for i, (_p, v) in enumerate(series)
+        if v is not None
+    ]
+    return Markup(
+        _ENV.get_template("charts/trend.svg.j2").render(
+            label=label,
+            points=points,
+            path=" ".join(f"{p['x']},{p['y']}" for p in points),
+            first=series[0][0] if series else "",
+            last=series[-1][0] if series else "",
+            target_y=y(target),
+            width=width,
+            height=height,
+            bottom=bottom,
+        )
+    )
+
+
+# The semiannual report's sections
+
+
+def _satisfaction_rows(ctx: _Context, period: str) -> list[dict[str, Any]]:
+    return _query(ctx.con, "satisfaction", period, ctx.definition)
+
+
+def _cell_key(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    return (row["community_id"], row["role"])
+
+
+def _headline_figures(ctx: _Context) -> list[Figure]:
+    """Satisfaction, member and unit participation for the whole subdistrict."""
+    sat = next(
+        (r for r in _satisfaction_rows(ctx, ctx.period) if _cell_key(r) == (None, None)), None
+    )
+    members = next(
+        (r for r in _query(ctx.con, "member_participation", ctx.period) if not r["community_id"]),
+        None,
+    )
+    units = next(iter(_query(ctx.con, "unit_participation", ctx.period)), None)
+    settings = ctx.settings
+    figures = [
+        Figure(
+            ctx.t("report.headline.satisfaction", definition=_definition_name(ctx)),
+            sat["rate"] if sat else None,
+            float(sat["target"]) if sat else settings.satisfaction_target,
+            ctx.t(
+                "report.headline.interval",
+                low=f"{sat['ci_low']:.1%}",
+                high=f"{sat['ci_high']:.1%}",
+                n=sat["responses"],
+            )
+            if sat
+            else ctx.t("report.no_data"),
+            _label(ctx, "verdict", sat["verdict"]) if sat else "",
+            str(sat["verdict"]) if sat else "none",
+        )
+    ]
+    for key, row, part, total, target in (
+        ("members", members, "members_participating", "members_total", settings.member_target),
+        ("units", units, "orgs_took_part", "orgs_registered", settings.unit_target),
+    ):
+        meets = row["meets_target"] if row else None
+        figures.append(
+            Figure(
+                ctx.t(f"report.headline.{key}"),
+                row["rate"] if row else None,
+                float(row["target"]) if row and row["target"] is not None else target,
+                ctx.t("report.headline.count", part=row[part], total=row[total])
+                if row
+                else ctx.t("report.no_data"),
+                "" if meets is None else _label(ctx, "verdict", "meets" if meets else "below"),
+                "none" if meets is None else ("meets" if meets else "below"),
+            )
+        )
+    return figures
+
+
+def _headline_table(ctx: _Context, figures: Sequence[Figure]) -> Table:
+    columns = [
+        Col(ctx.t("report.col.measure")),
+        Col(ctx.t("report.col.value"), "pct"),
+        Col(ctx.t("report.col.target"), "pct"),
+        Col(ctx.t("report.col.verdict")),
+        Col(ctx.t("report.col.detail")),
+    ]
+    rows: list[list[object]] = [[f.label, f.rate, f.target, f.verdict, f.detail] for f in figures]
+    return Table("headline", ctx.t("report.section.headline"), columns, rows)
+
+
+def _rate_columns(ctx: _Context, first: list[Col]) -> list[Col]:
+    return [
+        *first,
+        Col(ctx.t("report.col.responses"), "int"),
+        Col(ctx.t("report.col.satisfied"), "int"),
+        Col(ctx.t("report.col.basically_satisfied"), "int"),
+        Col(ctx.t("report.col.dissatisfied"), "int"),
+        Col(ctx.t("report.col.rate"), "pct"),
+        Col(ctx.t("report.col.ci_low"), "pct"),
+        Col(ctx.t("report.col.ci_high"), "pct"),
+        Col(ctx.t("report.col.verdict")),
+        Col(ctx.t("report.col.small_sample")),
+        Col(ctx.t("report.col.rate_previous"), "pct"),
+        Col(ctx.t("report.col.change"), "pp"),
+        Col(ctx.t("report.col.p_value"), "p"),
+        Col(ctx.t("report.col.change_test")),
+    ]
+
+
+def _rate_cells(
+    ctx: _Context, row: Mapping[str, Any], previous: Mapping[str, Any] | None
+) -> list[object]:
+    """The figures of one satisfaction row, with its change against the previous half-year."""
+    test = None
+    previous_rate: object = None
+    if previous is not None:
+        if previous["responses"] < ctx.settings.min_cell_size:
+            previous_rate = SUPPRESSED
+        else:
+            previous_rate = previous["rate"]
+            test = change_test(
+                positives(row, ctx.definition),
+                int(row["responses"]),
+                positives(previous, ctx.definition),
+                int(previous["responses"]),
+            )
+    return [
+        row["responses"],
+        row["satisfied"],
+        row["basically_satisfied"],
+        row["dissatisfied"],
+        row["rate"],
+        row["ci_low"],
+        row["ci_high"],
+        _label(ctx, "verdict", row["verdict"]),
+        ctx.t("report.yes") if row["small_sample"] else "",
+        previous_rate,
+        test.change if test else None,
+        test.p_value if test else None,
+        None
+        if test is None
+        else ctx.t("report.significant" if test.significant else "report.not_significant"),
+    ]
+
+
+def _rate_table(
+    ctx: _Context,
+    key: str,
+    label_col: Col,
+    rows: Sequence[tuple[str, Mapping[str, Any]]],
+    previous: Mapping[tuple[str | None, str | None], Mapping[str, Any]],
+    hidden: set[tuple[str | None, str | None]],
+) -> Table:
+    """A satisfaction table sorted by rate with its dot-and-interval chart."""
+    shown = sorted(
+        (item for item in rows if _cell_key(item[1]) not in hidden),
+        key=lambda item: (-float(item[1]["rate"]), item[0]),
+    )
+    table_rows: list[list[object]] = [
+        [label, *_rate_cells(ctx, row, previous.get(_cell_key(row)))] for label, row in shown
+    ]
+    width = len(_rate_columns(ctx, [label_col]))
+    table_rows += [
+        [label, *[SUPPRESSED] * (width - 1)]
+        for label, row in sorted(rows, key=lambda item: item[0])
+        if _cell_key(row) in hidden
+    ]
+    points = [
+        _Point(
+            label,
+            float(r["rate"]),
+            float(r["ci_low"]),
+            float(r["ci_high"]),
+            str(r["verdict"]),
+            bool(r["small_sample"]),
+        )
+        for label, r in shown
+    ]
+    title = ctx.t(f"report.section.{key}")
+    chart_title = f"{title} · {_definition_name(ctx)}"
+    return Table(
+        key,
+        title,
+        _rate_columns(ctx, [label_col]),
+        table_rows,
+        intro=ctx.t(
+            "report.intro.by_community",
+            target=f"{ctx.settings.satisfaction_target:.0%}",
+            min_responses=ctx.settings.min_responses,
+        ),
+        notes=_suppression_notes(ctx, hidden),
+        chart=dot_interval_chart(points, ctx.settings.satisfaction_target, chart_title, ctx.lang),
+    )
+
+
+def _suppression_notes(ctx: _Context, hidden: Iterable[object]) -> list[str]:
+    return (
+        [ctx.t("report.note.suppression", min_cell=ctx.settings.min_cell_size)]
+        if any(True for _ in hidden)
+        else []
+    )
+
+
+def _satisfaction_tables(ctx: _Context) -> list[Table]:
+    """Satisfaction by community, by role, and by community × role (small cells hidden)."""
+    current = _satisfaction_rows(ctx, ctx.period)
+    previous = {_cell_key(r): r for r in _satisfaction_rows(ctx, ctx.previous)}
+    minimum = ctx.settings.min_cell_size
+    by_community = [
+        (r["community_name"], r) for r in current if r["community_id"] and not r["role"]
+    ]
+    by_role = [
+        (_label(ctx, "role", r["role"]), r) for r in current if r["role"] and not r["community_id"]
+    ]
+    sizes = {_cell_key(r): int(r["responses"]) for _label_text, r in by_community + by_role}
+    hidden_communities = suppressed_cells({k: v for k, v in sizes.items() if k[1] is None}, minimum)
+    hidden_roles = suppressed_cells({k: v for k, v in sizes.items() if k[0] is None}, minimum)
+    return [
+        _rate_table(
+            ctx,
+            "by_community",
+            Col(ctx.t("report.col.community")),
+            by_community,
+            previous,
+            hidden_communities,
+        ),
+        _rate_table(ctx, "by_role", Col(ctx.t("report.col.role")), by_role, previous, hidden_roles),
+        _community_role_table(ctx, current, hidden_communities),
+    ]
+
+
+def _role_rank(role: object) -> int:
+    return ROLE_ORDER.index(str(role)) if role in ROLE_ORDER else len(ROLE_ORDER)
+
+
+def _community_role_table(
+    ctx: _Context, current: Sequence[Mapping[str, Any]], hidden_communities: set[Any]
+) -> Table:
+    """Community × role: the breakdown most likely to reveal one person, so hidden the most."""
+    cells = sorted(
+        (r for r in current if r["community_id"] and r["role"]),
+        key=lambda r: (str(r["community_name"]), _role_rank(r["role"])),
+    )
+    sizes = {_cell_key(r): int(r["responses"]) for r in cells}
+    hidden = suppressed_cells(
+        sizes, ctx.settings.min_cell_size, groups=(lambda k: k[0], lambda k: k[1])
+    )
+    hidden |= {k for k in sizes if (k[0], None) in hidden_communities}
+    columns = [
+        Col(ctx.t("report.col.community")),
+        Col(ctx.t("report.col.role")),
+        Col(ctx.t("report.col.responses"), "int"),
+        Col(ctx.t("report.col.rate"), "pct"),
+        Col(ctx.t("report.col.ci_low"), "pct"),
+        Col(ctx.t("report.col.ci_high"), "pct"),
+        Col(ctx.t("report.col.verdict")),
+        Col(ctx.t("report.col.small_sample")),
+    ]
+    rows: list[list[object]] = []
+    for r in cells:
+        label = [r["community_name"], _label(ctx, "role", r["role"])]
+        if _cell_key(r) in hidden:
+            rows.append([*label, *[SUPPRESSED] * 6])
+            continue
+        rows.append(
+            [
+                *label,
+                r["responses"],
+                r["rate"],
+                r["ci_low"],
+                r["ci_high"],
+                _label(ctx, "verdict", r["verdict"]),
+                ctx.t("report.yes") if r["small_sample"] else "",
+            ]
+        )
+    title = ctx.t("report.section.community_role")
+    return Table("community_role", title, columns, rows, notes=_suppression_notes(ctx, hidden))
+
+
+def _items_table(ctx: _Context) -> Table:
+    """Mean score of each rated item per community; communities under the cell size hidden."""
+    scores = _query(ctx.con, "item_scores", ctx.period)
+    by_community: dict[str | None, dict[str, Any]] = defaultdict(dict)
+    names: dict[str | None, str] = {}
+    for s in scores:
+        by_community[s["community_id"]][s["item"]] = s
+        names[s["community_id"]] = s["community_name"] or ctx.t("report.all")
+    sizes = {
+        c: max(int(s["responses"]) for s in items.values())
+        for c, items in by_community.items()
+        if c is not None
+    }
+    hidden = suppressed_cells(sizes, ctx.settings.min_cell_size)
+    columns = [
+        Col(ctx.t("report.col.community")),
+        Col(ctx.t("report.col.responses"), "int"),
+        *[Col(ctx.t(f"report.item.{item}"), "num") for item in RATING_ITEMS],
+    ]
+    order = sorted((c for c in by_community if c is not None), key=lambda c: names[c])
+    rows: list[list[object]] = []
+    for community in [*order, None] if None in by_community else order:
+        items = by_community[community]
+        label = names[community] if community else ctx.t("report.all")
+        if community in hidden:
+            rows.append([label, *[SUPPRESSED] * (len(columns) - 1)])
+            continue
+        means = [items[i]["mean"] if i in items else None for i in RATING_ITEMS]
+        rows.append([label, max(int(s["responses"]) for s in items.values()), *means])
+    return Table(
+        "items", ctx.t("report.section.items"), columns, rows, notes=_suppression_notes(ctx, hidden)
+    )
+
+
+def _trends_table(ctx: _Context) -> Table:
+    """Each community's rate over every loaded half-year up to this one, with small charts."""
+    rows = _query(ctx.con, "satisfaction_trend", ctx.period, ctx.definition)
+    periods = sorted({str(r["period"]) for r in rows})
+    sizes = {
+        (r["period"], r["community_id"]): int(r["responses"]) for r in rows if r["community_id"]
+    }
+    hidden = suppressed_cells(sizes, ctx.settings.min_cell_size, groups=(lambda k: k[0],))
+    series: dict[str | None, dict[str, object]] = defaultdict(dict)
+    names: dict[str | None, str] = {None: ctx.t("report.all")}
+    for r in rows:
+        key = (r["period"], r["community_id"])
+        series[r["community_id"]][r["period"]] = SUPPRESSED if key in hidden else r["rate"]
+        if r["community_id"]:
+            names[r["community_id"]] = r["community_name"]
+    order = [*sorted((c for c in series if c), key=lambda c: names[c]), None]
+    target = ctx.settings.satisfaction_target
+    values = [v for s in series.values() for v in s.values() if isinstance(v, float)]
+    low = _axis_low(values, target)
+    charts = [
+        trend_chart(
+            names[c],
+            [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
+            target,
+            low,
+        )
+        for c in order
+        if c in series
+    ]
+    return Table(
+        "trends",
+        ctx.t("report.section.trends"),
+        [Col(ctx.t("report.col.community")), *[Col(p, "pct") for p in periods]],
+        [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
+        intro=ctx.t("report.intro.trends", definition=_definition_name(ctx), low=f"{low:.0%}"),
+        notes=_suppression_notes(ctx, hidden),
+        chart=Markup("").join(charts),
+    )
+
+
+def _participation_tables(ctx: _Context) -> list[Table]:
+    """Member participation per community, participation per kind of organisation, units."""
+    members = _query(ctx.con, "member_participation", ctx.period)
+    member_rows: list[list[object]] = [
+        [
+            r["community_name"] if r["community_id"] else ctx.t("report.all"),
+            r["members_total"],
+            r["members_participating"],
+            r["rate"],
+            r["target"],
+            _yes_no(ctx, r["meets_target"]),
+        ]
+        for r in members
+    ]
+    member_cols = [
+        Col(ctx.t("report.col.community")),
+        Col(ctx.t("report.col.members_total"), "int"),
+        Col(ctx.t("report.col.members_participating"), "int"),
+        Col(ctx.t("report.col.participation_rate"), "pct"),
+        Col(ctx.t("report.col.target"), "pct"),
+        Col(ctx.t("report.col.meets_target")),
+    ]
+    kinds = _query(ctx.con, "participation_by_org_kind", ctx.period)
+    kind_cols = [
+        Col(ctx.t("report.col.org_kind")),
+        Col(ctx.t("report.col.orgs_registered"), "int"),
+        Col(ctx.t("report.col.reports_received"), "int"),
+        Col(ctx.t("report.col.members_total"), "int"),
+        Col(ctx.t("report.col.members_participating"), "int"),
+        Col(ctx.t("report.col.participation_rate"), "pct"),
+        Col(ctx.t("report.col.in_service_registered"), "int"),
+        Col(ctx.t("report.col.activities"), "int"),
+        Col(ctx.t("report.col.orgs_took_part"), "int"),
+    ]
+    kind_rows: list[list[object]] = [
+        [
+            _label(ctx, "org", r["kind"]),
+            r["orgs_registered"],
+            r["reports_received"],
+            r["members_total"],
+            r["members_participating"],
+            r["rate"],
+            r["in_service_registered"],
+            r["activities"],
+            r["orgs_took_part"],
+        ]
+        for r in kinds
+    ]
+    units = _query(ctx.con, "unit_participation", ctx.period)
+    unit_cols = [
+        Col(ctx.t("report.col.orgs_registered"), "int"),
+        Col(ctx.t("report.col.orgs_took_part"), "int"),
+        Col(ctx.t("report.col.participation_rate"), "pct"),
+        Col(ctx.t("report.col.target"), "pct"),
+        Col(ctx.t("report.col.meets_target")),
+    ]
+    unit_rows: list[list[object]] = [
+        [
+            r["orgs_registered"],
+            r["orgs_took_part"],
+            r["rate"],
+            r["target"],
+            _yes_no(ctx, r["meets_target"]),
+        ]
+        for r in units
+    ]
+    note = [ctx.t("report.note.participation")]
+    return [
+        Table("members", ctx.t("report.section.members"), member_cols, member_rows, notes=note),
+        Table("org_kinds", ctx.t("report.section.org_kinds"), kind_cols, kind_rows),
+        Table("units", ctx.t("report.section.units"), unit_cols, unit_rows, notes=note),
+    ]
+
+
+def _hearing_cells(r: Mapping[str, Any]) -> list[object]:
+    return [
+        r["events"],
+        r["attendees"],
+        r["opinions_raised"],
+        r["opinions_resolved"],
+        r["resolution_rate"],
+        r["households_visited"],
+        r["household_coverage"],
+    ]
+
+
+def _hearing_tables(ctx: _Context) -> list[Table]:
+    """Hearings, consultations and home visits per community and per kind."""
+    rows = _query(ctx.con, "hearings", ctx.period)
+    figures = [
+        Col(ctx.t("report.col.events"), "int"),
+        Col(ctx.t("report.col.attendees"), "int"),
+        Col(ctx.t("report.col.opinions_raised"), "int"),
+        Col(ctx.t("report.col.opinions_resolved"), "int"),
+        Col(ctx.t("report.col.resolution_rate"), "pct"),
+        Col(ctx.t("report.col.households_visited"), "int"),
+        Col(ctx.t("report.col.household_coverage"), "pct"),
+    ]
+    total = [r for r in rows if not r["community_id"] and not r["kind"]]
+    community_rows: list[list[object]] = [
+        [r["community_name"] if r["community_id"] else ctx.t("report.all"), *_hearing_cells(r)]
+        for r in [*(r for r in rows if r["community_id"] and not r["kind"]), *total]
+    ]
+    kind_rows: list[list[object]] = [
+        [
+            _label(ctx, "hearing", r["kind"]) if r["kind"] else ctx.t("report.all"),
+            *_hearing_cells(r),
+        ]
+        for r in [*(r for r in rows if r["kind"] and not r["community_id"]), *total]
+    ]
+    note = [ctx.t("report.note.coverage")]
+    return [
+        Table(
+            "hearings",
+            ctx.t("report.section.hearings"),
+            [Col(ctx.t("report.col.community")), *figures],
+            community_rows,
+            notes=note,
+        ),
+        Table(
+            "hearing_kinds",
+            ctx.t("report.section.hearing_kinds"),
+            [Col(ctx.t("report.col.hearing_kind")), *figures],
+            kind_rows,
+            notes=note,
+        ),
+    ]
+
+
+def _reporting_tables(ctx: _Context) -> list[Table]:
+    """Completeness and timeliness per source, and who is missing or late."""
+    summary = _query(ctx.con, "reporting", ctx.period)
+    columns = [
+        Col(ctx.t("report.col.source")),
+        Col(ctx.t("report.col.expected"), "int"),
+        Col(ctx.t("report.col.received"), "int"),
+        Col(ctx.t("report.col.on_time"), "int"),
+        Col(ctx.t("report.col.late"), "int"),
+        Col(ctx.t("report.col.missing"), "int"),
+        Col(ctx.t("report.col.completeness"), "pct"),
+        Col(ctx.t("report.col.timeliness"), "pct"),
+    ]
+    rows: list[list[object]] = [
+        [
+            _label(ctx, "source", r["source"]),
+            r["expected"],
+            r["received"],
+            r["on_time"],
+            r["late"],
+            int(r["expected"] or 0) - int(r["received"] or 0),
+            r["completeness"],
+            r["timeliness"],
+        ]
+        for r in summary
+    ]
+    gaps = _query(ctx.con, "reporting_gaps", ctx.period)
+    gap_rows: list[list[object]] = [
+        [
+            _label(ctx, "source", g["source"]),
+            _label(ctx, "role", g["role"]) if g["role"] else g["unit_name"],
+            g["community_name"],
+            _label(ctx, "status", g["status"]),
+            _when(g["submitted_on"], ctx.settings.timezone),
+        ]
+        for g in gaps
+    ]
+    gap_cols = [
+        Col(ctx.t("report.col.source")),
+        Col(ctx.t("report.col.unit")),
+        Col(ctx.t("report.col.community")),
+        Col(ctx.t("report.col.status")),
+        Col(ctx.t("report.col.submitted_on")),
+    ]
+    note = [ctx.t("report.note.timeliness", days=ctx.settings.report_deadline_days)]
+    return [
+        Table("reporting", ctx.t("report.section.reporting"), columns, rows, notes=note),
+        Table("gaps", ctx.t("report.section.gaps"), gap_cols, gap_rows, notes=note),
+    ]
+
+
+def _opinions_table(ctx: _Context) -> Table:
+    """Free-text opinions grouped by community, with nothing that identifies who wrote them."""
+    rows: list[list[object]] = [
+        [r["community_name"], r["opinion"]] for r in _query(ctx.con, "opinions", ctx.period)
+    ]
+    return Table(
+        "opinions",
+        ctx.t("report.section.opinions"),
+        [Col(ctx.t("report.col.community")), Col(ctx.t("report.col.opinion"))],
+        rows,
+        intro=ctx.t("report.intro.opinions"),
+        grouped=True,
+    )
+
+
+def _source_tables(ctx: _Context) -> list[Table]:
+    """The files and runs this half-year's current rows come from."""
+    tz = ctx.settings.timezone
+    files: list[list[object]] = [
+        [
+            f["file_name"],
+            str(f["file_hash"])[:12],
+            _label(ctx, "source", f["kind"]),
+            _when(f["received_at"], tz),
+            f["rows_current"],
+        ]
+        for f in _query(ctx.con, "source_files", ctx.period)
+    ]
+    runs: list[list[object]] = [
+        [
+            r["run_id"],
+            _when(r["started_at"], tz),
+            _when(r["finished_at"], tz),
+            _label(ctx, "run", r["status"]),
+            r["rows_current"],
+        ]
+        for r in _query(ctx.con, "source_runs", ctx.period)
+    ]
+    note = ctx.t("report.note.sources")
+    return [
+        Table(
+            "files",
+            ctx.t("report.section.files"),
+            [
+                Col(ctx.t("report.col.file")),
+                Col(ctx.t("report.col.hash")),
+                Col(ctx.t("report.col.kind")),
+                Col(ctx.t("report.col.received_at")),
+                Col(ctx.t("report.col.rows_loaded"), "int"),
+            ],
+            files,
+            intro=note,
+        ),
+        Table(
+            "runs",
+            ctx.t("report.section.runs"),
+            [
+                Col(ctx.t("report.col.run")),
+                Col(ctx.t("report.col.started_at")),
+                Col(ctx.t("report.col.finished_at")),
+                Col(ctx.t("report.col.run_status")),
+                Col(ctx.t("report.col.rows_loaded"), "int"),
+            ],
+            runs,
+            intro=note,
+        ),
+    ]
+
+
+def _method_notes(ctx: _Context) -> list[str]:
+    """How the figures are defined, tested and protected."""
+    s = ctx.settings
+    return [
+        ctx.t("report.note.definition", definition=_definition_name(ctx)),
+        ctx.t("report.note.interval"),
+        ctx.t("report.note.small_sample", min_responses=s.min_responses),
+        ctx.t("report.note.suppression", min_cell=s.min_cell_size),
+        ctx.t("report.note.fisher", previous=ctx.previous, alpha=ALPHA),
+        ctx.t("report.note.participation"),
+        ctx.t("report.note.timeliness", days=s.report_deadline_days),
+        ctx.t("report.note.coverage"),
+    ]
+
+
+def _report_tables(ctx: _Context, figures: Sequence[Figure]) -> list[Table]:
+    notes = _method_notes(ctx)
+    return [
+        _headline_table(ctx, figures),
+        *_satisfaction_tables(ctx),
+        _items_table(ctx),
+        _trends_table(ctx),
+        *_participation_tables(ctx),
+        *_hearing_tables(ctx),
+        *_reporting_tables(ctx),
+        _opinions_table(ctx),
+        *_source_tables(ctx),
+        Table(
+            "notes",
+            ctx.t("report.section.notes"),
+            [Col(ctx.t("report.section.notes"))],
+            [[n] for n in notes],
+        ),
+    ]
+
+
+# The data-quality report
+
+
+def _column_label(kind: object, name: object, lang: str) -> str:
+    if name is None:
+        return ""
+    if lang == "zh" and kind in KINDS:
+        for column in COLUMNS[kind]:
+            if column.name == name:
+                return f"{column.zh}"
+    return str(name)
+
+
+def _receipts(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, Any]]:
+    return _query(con, "quality_receipts", period)
+
+
+def quality_rows(
+    con: duckdb.DuckDBPyConnection, period: str, *, lang: str = "zh"
+) -> list[dict[str, object]]:
+    """Each file received for the half-year (labels in ``lang``), for a Prefect table artifact."""
+    tz = Settings().timezone
+    labels = [
+        msg(f"report.col.{key}", lang)
+        for key in ("file", "kind", "received_at", "rows_read", "rows_loaded")
+    ]
+    labels += [msg("report.col.rows_quarantined", lang), msg("report.col.outcome", lang)]
+    return [
+        dict(
+            zip(
+                labels,
+                [
+                    r["file_name"],
+                    msg(f"report.source.{r['kind']}", lang) if r["kind"] in KINDS else "",
+                    _when(r["received_at"], tz),
+                    r["rows_read"],
+                    r["rows_loaded"],
+                    r["rows_quarantined"],
+                    _outcome(r["outcome"], lang),
+                ],
+                strict=True,
+            )
+        )
+        for r in _receipts(con, period)
+    ]
+
+
+def _outcome(outcome: object, lang: str) -> str:
+    key = f"report.outcome.{outcome}"
+    return (
+        msg(key, lang)
+        if outcome in ("loaded", "duplicate", "rejected", "superseded")
+        else str(outcome)
+    )
+
+
+def _quality_tables(ctx: _Context, run_id: str | None) -> list[Table]:
+    """Runs, files received, files rejected whole and quarantined rows of the half-year."""
+    tz, lang = ctx.settings.timezone, ctx.lang
+    receipts = _receipts(ctx.con, ctx.period)
+    run_ids = {r["run_id"] for r in receipts} | ({run_id} if run_id else set())
+    runs = [
+        r
+        for r in _query(ctx.con, "quality_runs")
+        if r["run_id"] in run_ids or r["period"] == ctx.period
+    ]
+    run_rows: list[list[object]] = [
+        [
+            r["run_id"],
+            _when(r["started_at"], tz),
+            _when(r["finished_at"], tz),
+            _label(ctx, "run", r["status"]),
+            r["files_seen"],
+            r["rows_read"],
+            r["rows_loaded"],
+            r["rows_quarantined"],
+        ]
+        for r in runs
+    ]
+    run_cols = [
+        Col(ctx.t("report.col.run")),
+        Col(ctx.t("report.col.started_at")),
+        Col(ctx.t("report.col.finished_at")),
+        Col(ctx.t("report.col.run_status")),
+        Col(ctx.t("report.col.files_seen"), "int"),
+        Col(ctx.t("report.col.rows_read"), "int"),
+        Col(ctx.t("report.col.rows_loaded"), "int"),
+        Col(ctx.t("report.col.rows_quarantined"), "int"),
+    ]
+    receipt_rows: list[list[object]] = [
+        [
+            r["run_id"],
+            r["file_name"],
+            _label(ctx, "source", r["kind"]) if r["kind"] else "",
+            _when(r["received_at"], tz),
+            r["rows_read"],
+            r["rows_loaded"],
+            r["rows_quarantined"],
+            _outcome(r["outcome"], lang),
+        ]
+        for r in sorted(receipts, key=lambda r: (str(r["run_id"]), str(r["received_at"])))
+    ]
+    receipt_cols = [
+        Col(ctx.t("report.col.run")),
+        Col(ctx.t("report.col.file")),
+        Col(ctx.t("report.col.kind")),
+        Col(ctx.t("report.col.received_at")),
+        Col(ctx.t("report.col.rows_read"), "int"),
+        Col(ctx.t("report.col.rows_loaded"), "int"),
+        Col(ctx.t("report.col.rows_quarantined"), "int"),
+        Col(ctx.t("report.col.outcome")),
+    ]
+    rejected: list[list[object]] = [
+        [f["file_name"], str(f["file_hash"])[:12], _when(f["received_at"], tz), f[f"reason_{lang}"]]
+        for f in _query(ctx.con, "quality_rejected")
+    ]
+    rejected_cols = [
+        Col(ctx.t("report.col.file")),
+        Col(ctx.t("report.col.hash")),
+        Col(ctx.t("report.col.received_at")),
+        Col(ctx.t("report.col.reason")),
+    ]
+    return [
+        Table("runs", ctx.t("report.section.runs_quality"), run_cols, run_rows),
+        Table(
+            "receipts", ctx.t("report.section.receipts"), receipt_cols, receipt_rows, grouped=True
+        ),
+        Table("rejected", ctx.t("report.section.rejected"), rejected_cols, rejected),
+        _quarantine_table(ctx, ctx.period, "quarantine", ""),
+        _quarantine_table(ctx, None, "quarantine_unknown", ctx.t("report.quality.unknown_note")),
+    ]
+
+
+def _quarantine_table(ctx: _Context, period: str | None, key: str, intro: str) -> Table:
+    """One row per quarantined cell: where, what was written, why, and what to do."""
+    lang = ctx.lang
+    rows: list[list[object]] = [
+        [
+            q["file_name"],
+            q["sheet"] or "",
+            q["row_number"],
+            _column_label(q["kind"], q["column_name"], lang),
+            q["value"],
+            q[f"reason_{lang}"],
+            q[f"action_{lang}"] or "",
+        ]
+        for q in _query(ctx.con, "quality_quarantine", period)
+    ]
+    columns = [
+        Col(ctx.t("report.col.file")),
+        Col(ctx.t("report.col.sheet")),
+        Col(ctx.t("report.col.row_number"), "int"),
+        Col(ctx.t("report.col.column")),
+        Col(ctx.t("report.col.cell_value")),
+        Col(ctx.t("report.col.reason")),
+        Col(ctx.t("report.col.action")),
+    ]
+    return Table(key, ctx.t(f"report.section.{key}"), columns, rows, intro=intro)
+
+
+# Corrections workbooks
+
+
+@dataclass
+class _CorrectionRow:
+    sheet: str
+    row_number: int
+    values: dict[str, Any]
+    problems: list[dict[str, Any]]
+
+
+def _correction_files(ctx: _Context) -> dict[str, tuple[str, dict[str, list[_CorrectionRow]]]]:
+    """Quarantined rows by source file hash: (file name, rows by dataset kind)."""
+    files: dict[str, tuple[str, dict[str, list[_CorrectionRow]]]] = {}
+    for r in _query(ctx.con, "correction_rows", ctx.period):
+        if r["kind"] not in KINDS:
+            continue
+        values = json.loads(r["row_values"]) if r["row_values"] else {}
+        problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
+        entry = files.setdefault(r["file_hash"], (str(r["file_name"]), defaultdict(list)))
+        entry[1][r["kind"]].append(
+            _CorrectionRow(str(r["sheet"] or ""), int(r["row_number"]), dict(values), problems)
+        )
+    return files
+
+
+def _correction_path(folder: Path, file_name: str, file_hash: str, taken: set[str]) -> Path:
+    stem = _FILE_NAME_BAD.sub("_", Path(file_name.replace("\\", "/")).stem).strip(" .") or "file"
+    name = f"{stem}.corrections.xlsx"
+    if name.lower() in taken:
+        name = f"{stem}-{file_hash[:8]}.corrections.xlsx"
+    taken.add(name.lower())
+    return folder / name
+
+
+def _problem_text(row: _CorrectionRow, lang: str) -> str:
+    reasons = "；".join(
+        " ".join(filter(None, [p[f"reason_{lang}"], p[f"action_{lang}"]])) for p in row.problems
+    )
+    sheet = row.sheet or "CSV"
+    return msg(
+        "report.correction.row_problem", lang, row=row.row_number, sheet=sheet, reasons=reasons
+    )
+
+
+def write_correction_workbook(
+    path: Path, file_hash: str, rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
+) -> Path:
+    """A workbook of the file's quarantined rows to fix, marked as a correction of ``file_hash``."""
+    tmp = path.with_name(path.name + ".tmp")
+    workbook = xlsxwriter.Workbook(str(tmp), _XLSX_OPTIONS)
+    header = workbook.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1})
+    flagged = workbook.add_format({"bg_color": "#FFF2A8"})
+    problem = workbook.add_format({"text_wrap": True, "font_color": "#9C0006"})
+    taken: set[str] = set()
+    for kind, rows in rows_by_kind.items():
+        title = msg("report.correction.sheet", lang)
+        if len(rows_by_kind) > 1:
+            title += " " + msg(f"report.source.{kind}", lang)
+        sheet = workbook.add_worksheet(sheet_name(title, taken))
+        columns = COLUMNS[kind]  # type: ignore[index]
+        labels = [c.zh if lang == "zh" else c.name for c in columns]
+        labels.append(both("report.col.problem"))
+        for col, label in enumerate(labels):
+            sheet.write_string(0, col, label, header)
+        sheet.write_comment(0, len(columns), msg("report.correction.help", lang))
+        table = []
+        for r, row in enumerate(rows, start=1):
+            bad = {p["column_name"]: p for p in row.problems if p["column_name"]}
+            raw = [row.values.get(c.name) for c in columns]
+            cells = ["" if v is None else str(v) for v in raw] + [_problem_text(row, lang)]
+            for col, value in enumerate(cells[:-1]):
+                name = columns[col].name
+                safe_cell(sheet, r, col, value, flagged if name in bad else None)
+                if name in bad:
+                    sheet.write_comment(r, col, str(bad[name][f"reason_{lang}"]))
+            safe_cell(sheet, r, len(columns), cells[-1], problem)
+            table.append(cells)
+        for col, width in enumerate(_column_widths(labels, table)):
+            sheet.set_column(col, col, width if col < len(columns) else min(width, 70))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows), len(labels) - 1)
+    marker = workbook.add_worksheet(CORRECTION_SHEET)
+    marker.write_string(0, 0, file_hash)
+    marker.hide()
+    workbook.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
+    files = _correction_files(ctx)
+    if not files:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    return [
+        write_correction_workbook(
+            _correction_path(folder, name, file_hash, taken), file_hash, by_kind, ctx.lang
+        )
+        for file_hash, (name, by_kind) in files.items()
+    ]
+
+
+# Writing
+
+
+def _write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+_NUM_FORMATS: dict[CellKind, str | None] = {
+    "text": None,
+    "int": "#,##0",
+    "pct": "0.0%",
+    "pp": "+0.0%;-0.0%;0.0%",
+    "num": "0.00",
+    "p": "0.000",
+}
+
+
+def write_report_workbook(path: Path, tables: Sequence[Table]) -> Path:
+    """The report as a workbook: one sheet per section, bold frozen headers, real percentages."""
+    tmp = path.with_name(path.name + ".tmp")
+    workbook = xlsxwriter.Workbook(str(tmp), _XLSX_OPTIONS)
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    note = workbook.add_format({"italic": True, "font_color": "#555555"})
+    formats = {
+        kind: workbook.add_format({"num_format": spec} if spec else {})
+        for kind, spec in _NUM_FORMATS.items()
+    }
+    taken: set[str] = set()
+    for table in tables:
+        sheet = workbook.add_worksheet(sheet_name(table.title, taken))
+        labels = [c.label for c in table.columns]
+        for col, label in enumerate(labels):
+            sheet.write_string(0, col, label, header)
+        for r, row in enumerate(table.rows, start=1):
+            for col, (value, column) in enumerate(zip(row, table.columns, strict=True)):
+                safe_cell(sheet, r, col, value, formats[column.kind])
+        for i, text in enumerate([table.intro, *table.notes] if table.intro else table.notes):
+            safe_cell(sheet, len(table.rows) + 2 + i, 0, text, note)
+        for col, width in enumerate(_column_widths(labels, table.rows)):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 1 if len(labels) > 4 else 0)
+    workbook.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _generated(ctx: _Context) -> str:
+    now = datetime.now(ZoneInfo(ctx.settings.timezone))
+    return ctx.t("report.generated", when=now.strftime("%Y-%m-%d %H:%M"), tz=ctx.settings.timezone)
+
+
+def render_report(ctx: _Context, figures: Sequence[Figure], tables: Sequence[Table]) -> str:
+    """The semiannual report as one self-contained HTML page."""
+    return _ENV.get_template("report.html.j2").render(
+        lang=ctx.lang,
+        title=ctx.t("report.title", period=ctx.period),
+        subtitle=ctx.t("report.subtitle"),
+        generated=_generated(ctx),
+        contents=ctx.t("report.contents"),
+        figures=figures,
+        tables=tables,
+        no_data=ctx.t("report.no_data"),
+    )
+
+
+def render_quality(
+    ctx: _Context, tables: Sequence[Table], corrections: Sequence[Path], run_id: str | None
+) -> str:
+    """The data-quality report as one self-contained HTML page."""
+    names = ", ".join(p.name for p in corrections)
+    return _ENV.get_template("quality.html.j2").render(
+        lang=ctx.lang,
+        title=ctx.t("report.quality_title", period=ctx.period),
+        subtitle=ctx.t("report.quality.intro"),
+        generated=_generated(ctx) + (f" · {ctx.t('report.col.run')} {run_id}" if run_id else ""),
+        contents=ctx.t("report.contents"),
+        corrections=ctx.t("report.quality.corrections", names=names) if corrections else "",
+        tables=tables,
+        no_data=ctx.t("report.quality.none"),
+    )
+
+
+def write_reports(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    *,
+    lang: str = "zh",
+    run_id: str | None = None,
+) -> list[Path]:
+    """Write the half-year's report (HTML, XLSX), quality report and corrections workbooks."""
+    ctx = _context(con, settings, period, lang)
+    folder = settings.reports_dir / period
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = _headline_figures(ctx)
+    tables = _report_tables(ctx, figures)
+    paths = [
+        _write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
+        write_report_workbook(folder / f"report.{lang}.xlsx", tables),
+    ]
+    corrections = _write_corrections(ctx, folder / "corrections")
+    quality = render_quality(ctx, _quality_tables(ctx, run_id), corrections, run_id)
+    paths.append(_write_text(folder / f"quality.{lang}.html", quality))
+    return paths + corrections
+
+
+def headline_markdown(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, *, lang: str = "zh"
+) -> str:
+    """The headline figures as Markdown, for a Prefect artifact."""
+    ctx = _context(con, settings, period, lang)
+    lines = [
+        f"### {ctx.t('report.headline.md_title', period=period)}",
+        "",
+        "| {} | {} | {} | {} |".format(
+            ctx.t("report.col.measure"),
+            ctx.t("report.col.value"),
+            ctx.t("report.col.target"),
+            ctx.t("report.col.verdict"),
+        ),
+        "|---|---|---|---|",
+    ]
+    for f in _headline_figures(ctx):
+        value = "—" if f.rate is None else f"{f.rate:.1%} ({f.detail})"
+        lines.append(f"| {f.label} | {value} | {f.target:.0%} | {f.verdict} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,36 @@
+-- Quarantined rows to correct for one half-year (and those whose half-year is unknown), one row per file, sheet and row number.
+with params as (
+    select ?::varchar as period
+),
+
+cells as (
+    select q.*
+    from meta.quarantine as q, params as p
+    where (q.period = p.period or q.period is null) and q.row_number is not null
+),
+
+final as (
+    select
+        c.file_hash,
+        coalesce(any_value(f.file_name), any_value(c.file_name)) as file_name,
+        coalesce(any_value(c.kind), any_value(f.kind)) as kind,
+        c.sheet,
+        c.row_number,
+        any_value(c.row_values)::varchar as row_values,
+        list(
+            {
+                'column_name': c.column_name,
+                'reason_zh': c.reason_zh,
+                'reason_en': c.reason_en,
+                'action_zh': c.action_zh,
+                'action_en': c.action_en
+            }
+            order by c.column_name, c.rule
+        ) as problems
+    from cells as c
+    left join meta.files as f on f.file_hash = c.file_hash
+    group by c.file_hash, c.sheet, c.row_number
+)
+
+select * from final
+order by file_name, file_hash, sheet, row_number

@@ -1,0 +1,26 @@
+-- Quarantined cells of one half-year (or, given NULL, those whose half-year is unknown), one row per cell.
+with params as (
+    select ?::varchar as period
+),
+
+final as (
+    select distinct
+        q.file_name,
+        q.file_hash,
+        coalesce(q.kind, f.kind) as kind,
+        q.sheet,
+        q.row_number,
+        q.column_name,
+        q.value,
+        q.reason_zh,
+        q.reason_en,
+        q.action_zh,
+        q.action_en
+    from meta.quarantine as q
+    cross join params as p
+    left join meta.files as f on f.file_hash = q.file_hash
+    where q.period is not distinct from p.period
+)
+
+select * from final
+order by file_name, sheet, row_number, column_name

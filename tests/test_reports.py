@@ -1,0 +1,835 @@
+"""Reports: the semiannual report (HTML, XLSX), the quality report and corrections workbooks."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pytest
+import xlsxwriter
+
+from flows.datasets import COLUMNS, HEARING_KINDS, ORG_KINDS, RATING_ITEMS, ROLES
+from flows.messages import msg
+from flows.reports import (
+    CORRECTION_SHEET,
+    change_test,
+    headline_markdown,
+    looks_like_formula,
+    quality_rows,
+    safe_cell,
+    suppressed_cells,
+    write_reports,
+)
+from flows.settings import Settings
+from flows.warehouse import ensure_schema, refresh_views, write_settings
+
+PERIOD = "2026H1"
+PREVIOUS = "2025H2"
+EVAL_HASH = "e" * 64
+PREV_HASH = "d" * 64
+HEAR_HASH = "f" * 64
+BRANCH_HASH = "b" * 64
+REJECTED_HASH = "0" * 64
+LOADED_AT = datetime(2026, 7, 5, 6, 0, tzinfo=UTC)
+FORMULA_COMMENT = '=HYPERLINK("evil.example","点我")'
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        con.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values()))
+
+
+def _forms(
+    period: str,
+    community: str,
+    verdicts: dict[str, int],
+    roles: dict[str, int],
+    file_hash: str,
+    run_id: str,
+    comments: dict[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One evaluation row per form: verdicts and roles handed out in order."""
+    verdict_list = [v for v, n in verdicts.items() for _ in range(n)]
+    role_list = [r for r, n in roles.items() for _ in range(n)]
+    assert len(verdict_list) == len(role_list)
+    return [
+        {
+            "period": period,
+            "community_id": community,
+            "evaluator_key": f"ev_{community.lower()}{period.lower()}{i:05d}",
+            "role": role,
+            "service_attitude": 5 - i % 2,
+            "efficiency": 4,
+            "environment": 5 - i % 3,
+            "openness": 4,
+            "practical_results": 5,
+            "verdict": verdict,
+            "comments": (comments or {}).get(i),
+            "evaluated_on": date(2026, 6, 20) if period == PERIOD else date(2025, 12, 20),
+            "file_hash": file_hash,
+            "sheet": "评议表",
+            "row_number": i + 2,
+            "run_id": run_id,
+            "loaded_at": LOADED_AT,
+        }
+        for i, (verdict, role) in enumerate(zip(verdict_list, role_list, strict=True))
+    ]
+
+
+def _reference(con: duckdb.DuckDBPyConnection) -> None:
+    _insert(
+        con,
+        "ref.communities",
+        [
+            {"community_id": "C01", "name": "东华社区", "households": 2000, "residents": 6000},
+            {"community_id": "C02", "name": "西园社区", "households": 1500, "residents": 4500},
+            {"community_id": "C03", "name": "南湖社区", "households": 1800, "residents": 5000},
+        ],
+    )
+    orgs = [
+        ("B01", "东华楼院党支部", "building_branch", "C01"),
+        ("B02", "西园楼院党支部", "building_branch", "C02"),
+        ("B03", "南湖市场党支部", "market_branch", "C03"),
+        ("U01", "区税务局机关党支部", "unit_org", "C01"),
+        ("U02", "区医院党委", "unit_org", "C02"),
+        ("U03", "区教育局机关党支部", "unit_org", "C03"),
+    ]
+    _insert(
+        con,
+        "ref.organisations",
+        [{"org_id": o, "name": n, "kind": k, "community_id": c} for o, n, k, c in orgs],
+    )
+
+
+def _evaluations(con: duckdb.DuckDBPyConnection) -> None:
+    previous = [
+        *_forms(
+            PREVIOUS,
+            "C01",
+            {"satisfied": 25},
+            {"deputy": 10, "resident_rep": 15},
+            PREV_HASH,
+            "run-1",
+        ),
+        *_forms(
+            PREVIOUS,
+            "C02",
+            {"satisfied": 40, "basically_satisfied": 8, "dissatisfied": 2},
+            {"deputy": 20, "resident_rep": 30},
+            PREV_HASH,
+            "run-1",
+        ),
+    ]
+    current = [
+        # 25/25 -> 24/25: not a significant change.
+        *_forms(
+            PERIOD,
+            "C01",
+            {"satisfied": 20, "basically_satisfied": 4, "dissatisfied": 1},
+            {"deputy": 10, "resident_rep": 13, "cppcc_member": 2},
+            EVAL_HASH,
+            "run-2",
+            comments={0: "希望增加停车位", 3: FORMULA_COMMENT, 5: "  "},
+        ),
+        # 48/50 -> 30/50: a significant drop.
+        *_forms(
+            PERIOD,
+            "C02",
+            {"satisfied": 25, "basically_satisfied": 5, "dissatisfied": 20},
+            {"deputy": 20, "resident_rep": 25, "cppcc_member": 5},
+            EVAL_HASH,
+            "run-2",
+            comments={1: "楼道照明经常坏"},
+        ),
+        *_forms(
+            PERIOD,
+            "C03",
+            {"satisfied": 12},
+            {"deputy": 6, "resident_rep": 6},
+            EVAL_HASH,
+            "run-2",
+        ),
+    ]
+    _insert(con, "core.evaluations", previous + current)
+    roster = {(r["period"], r["evaluator_key"], r["role"], r["community_id"]) for r in current}
+    roster.add((PERIOD, "ev_missing00000001", "unit_rep", "C03"))
+    _insert(
+        con,
+        "ref.evaluators",
+        [{"period": p, "evaluator_key": k, "role": r, "community_id": c} for p, k, r, c in roster],
+    )
+
+
+def _hearings_and_branches(con: duckdb.DuckDBPyConnection) -> None:
+    lineage = {"sheet": "Sheet1", "run_id": "run-2", "loaded_at": LOADED_AT}
+    hearings = [
+        ("H1", "C01", "hearing", date(2026, 3, 5), 40, 0, 12, 10),
+        ("H2", "C01", "home_visit", date(2026, 4, 9), 6, 120, 8, 8),
+        ("H3", "C02", "consultation", date(2026, 5, 2), 25, 0, 9, 6),
+    ]
+    _insert(
+        con,
+        "core.hearings",
+        [
+            {
+                "record_key": key,
+                "record_id": key,
+                "period": PERIOD,
+                "community_id": community,
+                "kind": kind,
+                "held_on": held,
+                "topic": "议题",
+                "attendees": attendees,
+                "households_visited": visited,
+                "opinions_raised": raised,
+                "opinions_resolved": resolved,
+                "file_hash": HEAR_HASH,
+                "row_number": i + 2,
+                **lineage,
+            }
+            for i, (key, community, kind, held, attendees, visited, raised, resolved) in enumerate(
+                hearings
+            )
+        ],
+    )
+    reports = [
+        ("B01", 40, 38, True, date(2026, 7, 3)),
+        ("B02", 30, 24, True, date(2026, 7, 20)),  # late: deadline is 15 days after 30 June
+        ("B03", 10, 10, True, date(2026, 7, 1)),
+        ("U01", 12, 6, True, date(2026, 7, 2)),
+        ("U02", 8, 2, False, date(2026, 7, 2)),
+    ]
+    _insert(
+        con,
+        "core.branch_reports",
+        [
+            {
+                "period": PERIOD,
+                "org_id": org,
+                "members_total": total,
+                "members_participating": part,
+                "took_part": took,
+                "submitted_on": submitted,
+                "file_hash": BRANCH_HASH,
+                "row_number": i + 2,
+                **lineage,
+            }
+            for i, (org, total, part, took, submitted) in enumerate(reports)
+        ],
+    )
+
+
+def _bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+    runs = [
+        ("run-1", datetime(2026, 1, 5, 6, tzinfo=UTC), PREVIOUS),
+        ("run-2", datetime(2026, 7, 5, 6, tzinfo=UTC), PERIOD),
+    ]
+    _insert(
+        con,
+        "meta.runs",
+        [
+            {"run_id": r, "started_at": t, "finished_at": t, "period": p, "status": "completed"}
+            for r, t, p in runs
+        ],
+    )
+    files = [
+        (PREV_HASH, "2025下半年评议表.xlsx", "evaluations", "run-1", "loaded", 75, 75, 0),
+        (EVAL_HASH, "2026上半年评议表.xlsx", "evaluations", "run-2", "loaded", 89, 87, 2),
+        (HEAR_HASH, "听证记录.xlsx", "hearings", "run-2", "loaded", 3, 3, 0),
+        (BRANCH_HASH, "党支部报表.csv", "branch_reports", "run-2", "loaded", 5, 5, 0),
+        (REJECTED_HASH, "会议照片.xlsx", None, "run-2", "rejected", 0, 0, 0),
+    ]
+    _insert(
+        con,
+        "meta.files",
+        [
+            {
+                "file_hash": h,
+                "file_name": name,
+                "kind": kind,
+                "received_at": LOADED_AT if run == "run-2" else runs[0][1],
+                "run_id": run,
+                "status": status,
+                "rows_read": read,
+                "rows_loaded": loaded,
+                "rows_quarantined": quarantined,
+                "reason_zh": msg("file_unknown_kind", "zh", found="照片")
+                if status == "rejected"
+                else None,
+                "reason_en": msg("file_unknown_kind", "en", found="照片")
+                if status == "rejected"
+                else None,
+            }
+            for h, name, kind, run, status, read, loaded, quarantined in files
+        ],
+    )
+    receipts = [(h, name, run, status) for h, name, _k, run, status, *_ in files]
+    receipts.append((EVAL_HASH, "2026上半年评议表(1).xlsx", "run-2", "duplicate"))
+    _insert(
+        con,
+        "meta.file_receipts",
+        [
+            {
+                "run_id": run,
+                "file_hash": h,
+                "file_name": name,
+                "received_at": LOADED_AT,
+                "outcome": outcome,
+            }
+            for h, name, run, outcome in receipts
+        ],
+    )
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    row7 = {
+        "period": "2026年中",
+        "community": "东华社区",
+        "evaluator": "ev_0123456789abcdef",
+        "role": "居民代表",
+        "service_attitude": "6",
+        "efficiency": "4",
+        "environment": "5",
+        "openness": "4",
+        "practical_results": "5",
+        "verdict": "满意",
+        "comments": "=cmd|' /C calc'!A0",
+        "evaluated_on": "2026-06-20",
+    }
+    row9 = {
+        **row7,
+        "period": "2026H1",
+        "service_attitude": "5",
+        "verdict": "很好",
+        "comments": None,
+    }
+    cells = [
+        (7, "period", "2026年中", "bad_period", None, row7),
+        (7, "service_attitude", "6", "rating_range", None, row7),
+        (9, "verdict", "很好", "bad_verdict", PERIOD, row9),
+    ]
+    _insert(
+        con,
+        "meta.quarantine",
+        [
+            {
+                "run_id": "run-2",
+                "file_hash": EVAL_HASH,
+                "file_name": "2026上半年评议表.xlsx",
+                "kind": "evaluations",
+                "sheet": "评议表",
+                "row_number": row,
+                "column_name": column,
+                "value": value,
+                "rule": rule,
+                "reason_zh": f"原因：{column} 填写有误",
+                "reason_en": f"Reason: {column} is wrong",
+                "action_zh": "请改正",
+                "action_en": "Please fix it",
+                "period": period,
+                "row_values": json.dumps(values, ensure_ascii=False),
+            }
+            for row, column, value, rule, period, values in cells
+        ],
+    )
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointed at a fresh home in tmp_path."""
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture(scope="module")
+def template_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small warehouse with two half-years of data, built once and copied by each test."""
+    home = tmp_path_factory.mktemp("template")
+    path = home / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    write_settings(con, Settings(home=home))
+    refresh_views(con)
+    _reference(con)
+    _evaluations(con)
+    _hearings_and_branches(con)
+    _bookkeeping(con)
+    _quarantine(con)
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def warehouse(template_warehouse: Path, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The test's own copy of the warehouse, opened read-only as the reports are."""
+    settings.home.mkdir(parents=True)
+    shutil.copy(template_warehouse, settings.warehouse_path)
+    reader = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield reader
+    reader.close()
+
+
+@pytest.fixture()
+def written(warehouse: duckdb.DuckDBPyConnection, settings: Settings) -> list[Path]:
+    """The reports written in Chinese."""
+    return write_reports(warehouse, settings, PERIOD, run_id="run-2")
+
+
+def _html(settings: Settings, name: str = "report.zh.html") -> str:
+    return (settings.reports_dir / PERIOD / name).read_text(encoding="utf-8")
+
+
+def _section(html: str, key: str) -> str:
+    start = html.index(f'<section id="{key}">')
+    return html[start : html.index("</section>", start)]
+
+
+def _view_rate(con: duckdb.DuckDBPyConnection, community: str | None) -> tuple[float, ...]:
+    row = con.execute(
+        "select rate, ci_low, ci_high from metrics.satisfaction where period = ? and role is null"
+        " and definition = 'top2' and community_id is not distinct from ?",
+        [PERIOD, community],
+    ).fetchone()
+    assert row is not None
+    return tuple(float(v) for v in row)
+
+
+def _sheet_rows(path: Path, title: str) -> list[list[Any]]:
+    sheet = openpyxl.load_workbook(path)[title]
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+# Pure logic
+
+
+@pytest.mark.parametrize(
+    ("counts", "significant"),
+    [
+        pytest.param((24, 25, 25, 25), False, id="25of25-to-24of25"),
+        pytest.param((30, 50, 48, 50), True, id="48of50-to-30of50"),
+        pytest.param((25, 25, 25, 25), False, id="unchanged"),
+    ],
+)
+def test_change_test_flags_only_real_changes(
+    counts: tuple[int, int, int, int], significant: bool
+) -> None:
+    result = change_test(*counts)
+    assert result is not None
+    assert result.significant is significant
+    assert result.p_value == pytest.approx(_fisher_two_sided(*counts))
+
+
+def _fisher_two_sided(a: int, n1: int, c: int, n2: int) -> float:
+    """Fisher's two-sided p by summing hypergeometric probabilities no larger than observed."""
+    total, successes = n1 + n2, a + c
+
+    def prob(x: int) -> float:
+        return math.comb(n1, x) * math.comb(n2, successes - x) / math.comb(total, successes)
+
+    observed = prob(a)
+    support = range(max(0, successes - n2), min(n1, successes) + 1)
+    return min(1.0, sum(prob(x) for x in support if prob(x) <= observed * (1 + 1e-7)))
+
+
+def test_change_test_without_previous_is_none() -> None:
+    assert change_test(10, 10, 0, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("sizes", "groups", "hidden"),
+    [
+        pytest.param({"a": 10, "b": 12}, (), set(), id="none-small"),
+        pytest.param({"a": 2, "b": 12, "c": 20}, (), {"a", "b"}, id="complement-smallest"),
+        pytest.param({"a": 2, "b": 1, "c": 20}, (), {"a", "b"}, id="two-small-enough"),
+        pytest.param(
+            {("x", "r1"): 2, ("x", "r2"): 10, ("y", "r1"): 9, ("y", "r2"): 11},
+            (lambda k: k[0], lambda k: k[1]),
+            {("x", "r1"), ("x", "r2"), ("y", "r1"), ("y", "r2")},
+            id="grid-rows-and-columns",
+        ),
+    ],
+)
+def test_suppressed_cells(sizes: dict[Any, int], groups: Any, hidden: set[Any]) -> None:
+    assert suppressed_cells(sizes, 3, groups) == hidden
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+2", "+SUM(A1)", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("x")'],
+    ids=["equals", "plus", "minus", "at", "tab", "cr", "hyperlink"],
+)
+def test_safe_cell_writes_formula_like_text_as_text(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "cells.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    safe_cell(sheet, 0, 0, text)
+    safe_cell(sheet, 1, 0, 0.5)
+    workbook.close()
+    cells = openpyxl.load_workbook(path).active
+    assert cells is not None
+    assert looks_like_formula(text)
+    assert cells["A1"].data_type == "s"
+    # xlsxwriter stores a carriage return as the XML escape _x000D_, which openpyxl keeps.
+    assert str(cells["A1"].value).replace("_x000D_", "\r") == text
+    assert cells["A2"].value == 0.5
+
+
+# The semiannual report
+
+
+def test_writes_every_report(written: list[Path], settings: Settings) -> None:
+    folder = settings.reports_dir / PERIOD
+    assert written[:3] == [
+        folder / "report.zh.html",
+        folder / "report.zh.xlsx",
+        folder / "quality.zh.html",
+    ]
+    assert written[3:] == [folder / "corrections" / "2026上半年评议表.corrections.xlsx"]
+    assert all(p.is_file() for p in written)
+    assert not list(folder.rglob("*.tmp"))
+
+
+def test_html_has_every_section(written: list[Path], settings: Settings) -> None:
+    html = _html(settings)
+    for key in (
+        "headline",
+        "by_community",
+        "by_role",
+        "community_role",
+        "items",
+        "trends",
+        "members",
+        "org_kinds",
+        "units",
+        "hearings",
+        "hearing_kinds",
+        "reporting",
+        "gaps",
+        "opinions",
+        "files",
+        "runs",
+        "notes",
+    ):
+        assert f'<section id="{key}">' in html, key
+    assert msg("report.title", "zh", period=PERIOD) in html
+    assert "Fisher" in html and "0.05" in html
+    assert msg("report.note.suppression", "zh", min_cell=settings.min_cell_size) in html
+
+
+def test_headline_names_definition_and_matches_warehouse(
+    written: list[Path], settings: Settings, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    headline = _html(settings).split("<nav>")[0]
+    rate, low, high = _view_rate(warehouse, None)
+    assert rate == pytest.approx(66 / 87)  # 24/25 + 30/50 + 12/12
+    assert f"{rate:.1%}" in headline
+    assert f"{low:.1%}" in headline and f"{high:.1%}" in headline
+    assert "满意+基本满意" in headline
+    assert "98%" in headline
+    # Members: branches only (B01-B03): 72 of 80; units: 1 of 3 took part.
+    assert "90.0%" in headline and "72 / 80" in headline
+    assert "33.3%" in headline and "1 / 3" in headline
+
+
+def test_community_figures_match_warehouse(
+    written: list[Path], settings: Settings, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    section = _section(_html(settings), "by_community")
+    for community in ("C01", "C02", "C03"):
+        rate, low, high = _view_rate(warehouse, community)
+        for value in (rate, low, high):
+            assert f"{value:.1%}" in section
+    assert "<svg" in section and "<text" in section and "东华社区" in section
+    # Sorted by rate: 南湖 100%, 东华 96%, 西园 60%.
+    assert section.index("南湖社区") < section.index("东华社区") < section.index("西园社区")
+
+
+def test_english_report(warehouse: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    paths = write_reports(warehouse, settings, PERIOD, lang="en")
+    html = paths[0].read_text(encoding="utf-8")
+    assert paths[0].name == "report.en.html"
+    assert '<html lang="en">' in html
+    assert msg("report.title", "en", period=PERIOD) in html
+    assert "top-two-box" in html
+    assert "Fisher" in html and "exact test" in html
+
+
+def test_no_external_url(written: list[Path]) -> None:
+    for path in written:
+        if path.suffix != ".html":
+            continue
+        html = path.read_text(encoding="utf-8")
+        assert "http://" not in html and "https://" not in html, path.name
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?//""", html), path.name
+        assert "@import" not in html and "<script" not in html and "<link" not in html
+
+
+def test_fisher_flags_only_the_real_drop(written: list[Path], settings: Settings) -> None:
+    rows = _sheet_rows(written[1], msg("report.section.by_community", "zh"))
+    header, data = rows[0], {r[0]: r for r in rows[1:] if r[0]}
+    test = header.index(msg("report.col.change_test", "zh"))
+    assert data["东华社区"][test] == msg("report.not_significant", "zh")
+    assert data["西园社区"][test] == msg("report.significant", "zh")
+    change = header.index(msg("report.col.change", "zh"))
+    assert data["西园社区"][change] == pytest.approx(30 / 50 - 48 / 50)
+    assert data["南湖社区"][test] is None  # no previous half-year
+
+
+def test_small_cells_are_suppressed(written: list[Path], settings: Settings) -> None:
+    rows = _sheet_rows(written[1], msg("report.section.community_role", "zh"))
+    cells = {(r[0], r[1]): r[2:] for r in rows[1:] if r[1]}
+    # 东华社区 has 2 CPPCC members: hidden, and its smallest neighbour with it.
+    assert set(cells[("东华社区", "政协委员")]) == {"—"}
+    assert set(cells[("东华社区", "人大代表")]) == {"—"}
+    # The CPPCC column would then give 西园社区's cell away from the role total, and so on
+    # through rows (community totals) and columns (role totals) until no cell stands alone.
+    assert set(cells[("西园社区", "政协委员")]) == {"—"}
+    assert set(cells[("南湖社区", "人大代表")]) == {"—"}
+    assert set(cells[("东华社区", "居民代表")]) == {"—"}
+    assert cells[("西园社区", "居民代表")][0] == 25
+    section = _section(_html(settings), "community_role")
+    assert "—" in section
+    assert msg("report.note.suppression", "zh", min_cell=settings.min_cell_size) in section
+
+
+def test_xlsx_sheets_formats_and_frozen_headers(written: list[Path]) -> None:
+    workbook = openpyxl.load_workbook(written[1])
+    for key in (
+        "headline",
+        "by_community",
+        "by_role",
+        "community_role",
+        "items",
+        "trends",
+        "members",
+        "org_kinds",
+        "units",
+        "hearings",
+        "hearing_kinds",
+        "reporting",
+        "gaps",
+        "opinions",
+        "files",
+        "runs",
+        "notes",
+    ):
+        assert msg(f"report.section.{key}", "zh")[:31] in workbook.sheetnames, key
+    sheet = workbook[msg("report.section.by_community", "zh")]
+    header = [c.value for c in sheet[1]]
+    rate = header.index(msg("report.col.rate", "zh")) + 1
+    assert sheet.cell(row=2, column=rate).number_format == "0.0%"
+    assert isinstance(sheet.cell(row=2, column=rate).value, int | float)
+    assert sheet.freeze_panes in ("A2", "B2")
+    assert sheet.cell(row=1, column=1).font.bold
+    assert sheet.column_dimensions["A"].width >= 8
+    members = workbook[msg("report.section.members", "zh")]
+    assert members.cell(row=2, column=4).number_format == "0.0%"
+
+
+def test_opinions_without_identity(written: list[Path], settings: Settings) -> None:
+    section = _section(_html(settings), "opinions")
+    assert "希望增加停车位" in section and "楼道照明经常坏" in section
+    assert "ev_" not in section
+    for role in ("deputy", "cppcc_member", "resident_rep", "unit_rep"):
+        assert msg(f"report.role.{role}", "zh") not in section
+    assert section.count('<td class="opinion">') == 3  # the blank opinion is left out
+    sheet = openpyxl.load_workbook(written[1])[msg("report.section.opinions", "zh")]
+    formula = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA_COMMENT]
+    assert formula and formula[0].data_type == "s"
+
+
+def test_gaps_name_missing_and_late(written: list[Path], settings: Settings) -> None:
+    section = _section(_html(settings), "gaps")
+    assert "西园楼院党支部" in section and msg("report.status.late", "zh") in section
+    assert "区教育局机关党支部" in section and msg("report.status.missing", "zh") in section
+    assert "单位代表" in section and "ev_missing" not in section
+
+
+def test_traceability_lists_files_and_runs(written: list[Path], settings: Settings) -> None:
+    html = _html(settings)
+    files = _section(html, "files")
+    assert "2026上半年评议表.xlsx" in files and EVAL_HASH[:12] in files
+    assert "2025下半年评议表.xlsx" not in files
+    assert "run-2" in _section(html, "runs")
+
+
+def test_headline_markdown(warehouse: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    text = headline_markdown(warehouse, settings, PERIOD, lang="en")
+    assert f"{66 / 87:.1%}" in text and "top-two-box" in text
+    assert "| Party members taking part in community work | 90.0%" in text
+
+
+# The quality report and corrections
+
+
+def test_quality_report(written: list[Path], settings: Settings) -> None:
+    html = _html(settings, "quality.zh.html")
+    for name in ("2026上半年评议表.xlsx", "听证记录.xlsx", "党支部报表.csv", "会议照片.xlsx"):
+        assert name in html
+    assert msg("file_unknown_kind", "zh", found="照片") in html
+    assert msg("report.outcome.duplicate", "zh") in html
+    quarantine = _section(html, "quarantine")
+    assert "原因：verdict 填写有误" in quarantine and "请改正" in quarantine
+    assert "总体评价" in quarantine  # column shown by its Chinese header
+    unknown = _section(html, "quarantine_unknown")
+    assert "原因：period 填写有误" in unknown and "2026年中" in unknown
+    assert "2025下半年评议表.xlsx" not in html
+
+
+def test_quality_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
+    rows = quality_rows(warehouse, PERIOD, lang="en")
+    by_name = {r["File"]: r for r in rows}
+    assert set(rows[0]) == {
+        "File",
+        "Kind",
+        "Received at",
+        "Rows read",
+        "Rows loaded",
+        "Rows quarantined",
+        "Outcome",
+    }
+    assert by_name["2026上半年评议表.xlsx"]["Rows quarantined"] == 2
+    assert by_name["2026上半年评议表(1).xlsx"]["Outcome"] == "duplicate"
+    assert by_name["会议照片.xlsx"]["Outcome"] == "rejected"
+    assert "2025下半年评议表.xlsx" not in by_name
+
+
+def test_corrections_workbook(written: list[Path]) -> None:
+    workbook = openpyxl.load_workbook(written[3])
+    marker = workbook[CORRECTION_SHEET]
+    assert marker.sheet_state == "hidden"
+    assert marker["A1"].value == EVAL_HASH
+    sheet = workbook[workbook.sheetnames[0]]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    expected = [c.zh for c in COLUMNS["evaluations"]]
+    assert rows[0] == [*expected, "问题说明 / Problem"]
+    assert len(rows) == 3  # rows 7 and 9: one line per row, not per failed cell
+    row7 = dict(zip(rows[0], rows[1], strict=True))
+    assert row7["评议期"] == "2026年中" and row7["服务态度"] == "6"
+    assert row7["评议人"] == "ev_0123456789abcdef"
+    assert "原因：period 填写有误" in row7["问题说明 / Problem"]
+    assert "原因：service_attitude 填写有误" in row7["问题说明 / Problem"]
+    comments = sheet.cell(row=2, column=expected.index("意见建议") + 1)
+    assert comments.value == "=cmd|' /C calc'!A0" and comments.data_type == "s"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_corrections_keep_distinct_names(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
+    other = replace(settings, home=tmp_path / "other")
+    paths = write_reports(warehouse, other, PERIOD, lang="en")
+    workbook = openpyxl.load_workbook(paths[3])
+    header = [c.value for c in workbook[workbook.sheetnames[0]][1]]
+    assert header[:2] == ["period", "community"]
+
+
+# In a browser
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run(
+        [str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+_BROWSER_ERRORS = re.compile(
+    r"Uncaught|Failed to load resource|ERR_(?:FILE_NOT_FOUND|NAME_NOT_RESOLVED|INTERNET|CONNECTION)"
+)
+
+
+def test_report_renders_in_chromium(
+    written: list[Path], settings: Settings, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        pytest.skip("chromium is not installed")
+    url = written[0].as_uri()
+    dom = _chromium(["--dump-dom", url], tmp_path / "profile-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert msg("report.title", "zh", period=PERIOD) in dom.stdout
+    assert not _BROWSER_ERRORS.search(dom.stderr), dom.stderr[-2000:]
+    shot = tmp_path / "report.png"
+    run = _chromium(
+        [f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars", url],
+        tmp_path / "profile-shot",
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert shot.is_file() and shot.stat().st_size > 20_000
+    assert not _BROWSER_ERRORS.search(run.stderr), run.stderr[-2000:]
+    keep = os.environ.get("MINYI_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copy(shot, keep)
+
+
+def test_browser_check_catches_a_broken_resource(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        pytest.skip("chromium is not installed")
+    page = tmp_path / "broken.html"
+    page.write_text('<html><body><img src="missing.png"><script>nope(</script></body></html>')
+    run = _chromium(["--dump-dom", page.as_uri()], tmp_path / "profile-broken")
+    assert _BROWSER_ERRORS.search(run.stderr), run.stderr[-2000:]
+
+
+def test_every_vocabulary_has_labels_in_both_languages() -> None:
+    vocabularies = {
+        "role": ROLES.values(),
+        "item": RATING_ITEMS,
+        "hearing": HEARING_KINDS.values(),
+        "org": ORG_KINDS,
+        "source": ("evaluations", "hearings", "branch_reports"),
+        "verdict": ("meets", "borderline", "below"),
+        "definition": ("top2", "top1"),
+        "status": ("missing", "late"),
+        "outcome": ("loaded", "duplicate", "rejected", "superseded"),
+        "run": ("running", "completed", "failed"),
+    }
+    for prefix, values in vocabularies.items():
+        for value in values:
+            zh, en = msg(f"report.{prefix}.{value}", "zh"), msg(f"report.{prefix}.{value}", "en")
+            assert zh and en and zh != en, (prefix, value)
+
+
+def test_half_year_without_data(warehouse: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    paths = write_reports(warehouse, settings, "2030H1")
+    html = paths[0].read_text(encoding="utf-8")
+    assert msg("report.no_data", "zh") in html
+    assert [p.name for p in paths[:3]] == ["report.zh.html", "report.zh.xlsx", "quality.zh.html"]
+    # Rows whose half-year could not be read go to every half-year's corrections.
+    sheet = openpyxl.load_workbook(paths[3]).worksheets[0]
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["2026年中"]
+
+
+def test_rejects_a_period_that_is_not_canonical(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings
+) -> None:
+    with pytest.raises(ValueError, match="2026上半年"):
+        write_reports(warehouse, settings, "2026上半年")

@@ -14,21 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
+from flows.faults import checkpoint
+from flows.housekeeping import mark_crashed_runs
 from flows.ingest import FileOutcome, read_files, validate_files
 from flows.load import (
     LoadSummary,
     clear_inbox,
     known_hashes,
     load_batch,
+    read_manifest,
     record_manifest,
     stash_files,
 )
-from flows.privacy import load_key
+from flows.privacy import load_key, redact_validation
 from flows.registry import Registry, load_registry, roster_rows
 from flows.runlock import run_lock
 from flows.settings import Settings
+from flows.storage import writing
 from flows.warehouse import open_warehouse, sql
 
 
@@ -73,8 +78,18 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
 def read_batch(
     paths: list[Path], context: BatchContext, names: dict[Path, str] | None = None
 ) -> list[FileOutcome]:
-    """Read and type every file of the batch (``names``: original names of archived copies)."""
-    return read_files(paths, context.settings, context.registry, context.key, context.known, names)
+    """Read and type every file of the batch (``names``: original names of archived copies).
+
+    Inbox files gone since the batch was listed are skipped: a run that held the run lock
+    before this one loaded them and cleared them from the inbox.
+    """
+    inbox = context.settings.inbox_dir.resolve()
+    waiting = [p for p in paths if os.path.lexists(p) or not p.resolve().is_relative_to(inbox)]
+    outcomes = read_files(
+        waiting, context.settings, context.registry, context.key, context.known, names
+    )
+    checkpoint("read")
+    return outcomes
 
 
 def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[dict[str, Any]]:
@@ -82,9 +97,13 @@ def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[d
     results = validate_files(outcomes, context.registry, context.settings)
     if results:
         folder = context.settings.reports_dir / "validation"
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{context.run_id}.json"
-        path.write_text(json.dumps(results, ensure_ascii=False, default=str), encoding="utf-8")
+        with writing(path):
+            folder.mkdir(parents=True, exist_ok=True)
+            # The offending values (names, comments) stay out of the file; counts and rules stay.
+            redacted = redact_validation(results)
+            path.write_text(json.dumps(redacted, ensure_ascii=False, default=str), encoding="utf-8")
+    checkpoint("validated")
     return results
 
 
@@ -96,12 +115,19 @@ def load_and_archive(
     flow_run_id: str | None = None,
     archive: bool = True,
 ) -> LoadSummary:
-    """Commit the batch in one transaction, then archive and clear the inbox."""
+    """Archive the new files, commit the batch in one transaction, then clear the inbox.
+
+    Files reach the archive only once this run holds the warehouse (a locked warehouse leaves
+    nothing behind) and before the commit; the manifest and the inbox follow the commit.
+    Runs a killed process left 'running' are marked 'crashed' first (the run lock is held).
+    """
     settings = context.settings
-    if archive:
-        stash_files(outcomes, settings)
     now = datetime.now(UTC)
     with open_warehouse(settings) as con:
+        if archive:
+            stash_files(outcomes, settings)
+            checkpoint("stashed")
+        mark_crashed_runs(con, now)
         con.execute(
             sql("load/start_run"), [context.run_id, flow_run_id, context.started_at, period]
         )
@@ -118,21 +144,11 @@ def load_and_archive(
         except Exception:
             con.execute(sql("load/fail_run"), [datetime.now(UTC), context.run_id])
             raise
-        con.execute(
-            sql("load/finish_run"),
-            [
-                datetime.now(UTC),
-                "completed",
-                summary.files_seen,
-                summary.files_loaded,
-                summary.rows_read,
-                summary.rows_loaded,
-                summary.rows_quarantined,
-                context.run_id,
-            ],
-        )
+        checkpoint("committed")
+        if archive:
+            record_manifest(con, settings)
     if archive:
-        record_manifest(outcomes, settings, now)
+        checkpoint("manifest_written")
         clear_inbox(outcomes, settings)
     return summary
 
@@ -153,25 +169,41 @@ def ingest(
     return summary, outcomes
 
 
-def archived_files(settings: Settings) -> list[tuple[Path, str]]:
-    """Archived files in the order first received, with their original names.
+def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:
+    """Archived files in the order first loaded, with their original names, from the manifest.
 
-    The manifest gives the order; a file archived but missing from it (the process stopped
-    between commit and manifest) follows, by modification time.
+    A file archived but not in the manifest may be one whose batch never committed (the
+    process stopped, the disk filled), so it counts as loaded only with ``include_strays``:
+    for a rebuild with no readable warehouse to complete the manifest from. Strays follow the
+    manifest by modification time, under their archive names.
     """
     listed: dict[str, tuple[Path, str]] = {}
-    manifest = settings.archive_dir / "manifest.jsonl"
-    if manifest.exists():
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                path = settings.archive_dir / entry["archived_as"]
-                listed.setdefault(entry["file_hash"], (path, entry["file_name"]))
+    for entry in read_manifest(settings):
+        path = settings.archive_dir / entry["archived_as"]
+        listed.setdefault(entry["file_hash"], (path, entry["file_name"]))
+    if not include_strays:
+        return list(listed.values())
     stray = sorted(
-        (p for p in settings.archive_dir.glob("??/*") if p.is_file() and p.stem not in listed),
+        (
+            p
+            for p in settings.archive_dir.glob("??/*")
+            if p.is_file() and p.stem not in listed and not p.name.endswith(".partial")
+        ),
         key=lambda p: p.stat().st_mtime,
     )
-    return [*listed.values(), *((p, p.name) for p in stray if not p.name.endswith(".partial"))]
+    return [*listed.values(), *((p, p.name) for p in stray)]
+
+
+def complete_manifest(settings: Settings) -> bool:
+    """Add committed files the manifest lacks, from the warehouse; False if it cannot be read."""
+    if not settings.warehouse_path.exists():
+        return False
+    try:
+        with open_warehouse(settings, read_only=True) as con:
+            record_manifest(con, settings)
+    except duckdb.Error:
+        return False
+    return True
 
 
 def rebuild(settings: Settings) -> LoadSummary:
@@ -180,7 +212,7 @@ def rebuild(settings: Settings) -> LoadSummary:
         target = replace(settings, warehouse_name=settings.warehouse_name + ".rebuild")
         for leftover in (target.warehouse_path, Path(f"{target.warehouse_path}.wal")):
             leftover.unlink(missing_ok=True)
-        files = archived_files(settings)
+        files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
         outcomes = read_batch([p for p, _ in files], context, dict(files))
         validate_batch(outcomes, context)

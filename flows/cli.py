@@ -54,10 +54,11 @@ def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
     from flows.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.pipeline import semiannual_run
+    from flows.pipeline import semiannual_run, with_task_runner
 
     try:
-        result = semiannual_run(period=period, home=str(settings.home), lang=lang)
+        run_flow = with_task_runner(semiannual_run, settings)
+        result = run_flow(period=period, home=str(settings.home), lang=lang)
     except Exception as error:
         _fail(both("run_failed", error=error))
         return
@@ -133,6 +134,10 @@ def ingest(
 def query(
     statement: Annotated[str, typer.Argument(help="只读 SQL / a read-only SQL query")],
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="写入文件 .csv/.parquet/.xlsx / write rows to a file"),
+    ] = None,
 ) -> None:
     """查询仓库（只读）/ query the warehouse, read-only."""
     settings = _settings()
@@ -150,8 +155,16 @@ def query(
     except Exception as error:
         _fail(both("query_error", error=error))
         return
+    if output is not None:
+        from flows.export import write_query_output
+
+        write_query_output(frame, output, settings.timezone)
+        _say(settings, "query_output_written", rows=len(frame), path=output)
+        return
     if output_format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+        from flows.query import spreadsheet_safe
+
+        sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
     elif output_format == "json":
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))

@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from flows.datasets import Kind
-from flows.normalise import Failure, StagedTable, stage_table
+from flows.inbox_guard import link_identity, refusal, safe_file_name
+from flows.normalise import Failure, StagedTable, stage_table, table_scrubber
+from flows.privacy import Scrubber
 from flows.readers import FileRejected, ReadResult, file_hash, read_file
 from flows.registry import Registry
 from flows.settings import Settings
@@ -44,8 +46,8 @@ class FileOutcome:
 
     @property
     def file_name(self) -> str:
-        """The file's name as received."""
-        return self.received_as or self.path.name
+        """The file's name as received, cleaned of separators and control characters."""
+        return safe_file_name(self.received_as or self.path.name)
 
     @property
     def kind(self) -> Kind | None:
@@ -75,15 +77,18 @@ def is_temporary(path: Path) -> bool:
 
 
 def inbox_files(settings: Settings) -> list[Path]:
-    """Files waiting in the inbox, oldest first, without temporary or hidden files."""
+    """Files waiting in the inbox, oldest first, without temporary or hidden files.
+
+    Symbolic links are listed (never followed) so that the batch refuses them with a reason.
+    """
     if not settings.inbox_dir.is_dir():
         return []
     files = [
         p
         for p in settings.inbox_dir.rglob("*")
-        if p.is_file() and not p.is_symlink() and not is_temporary(p)
+        if (p.is_symlink() or p.is_file()) and not is_temporary(p)
     ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    return sorted(files, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class InboxSplit:
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
     try:
-        info = path.stat()
+        info = path.lstat()
     except FileNotFoundError:
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
@@ -163,19 +168,41 @@ def read_files(
     seen: dict[str, str] = {}
     for path in paths:
         name = (names or {}).get(path)
-        outcomes.append(_read_one(path, name, settings, registry, key, known, seen))
+        outcomes.append(_read_one(path, name, settings, known, seen))
+    # Names from every evaluation file of the batch are masked in all files' text.
+    tables = [t for o in outcomes if o.read for t in o.read.tables]
+    scrub = table_scrubber(registry, tables)
+    for outcome in outcomes:
+        _stage(outcome, registry, key, scrub)
     return outcomes
+
+
+def _stage(outcome: FileOutcome, registry: Registry, key: bytes, scrub: Scrubber) -> None:
+    """Type the tables of a file just read; mask personal data in what is kept about it."""
+    if outcome.rejection is not None:
+        values = outcome.rejection.values
+        outcome.rejection.values = {k: scrub.value(str(v)) for k, v in values.items()}
+    if outcome.read is None:
+        return
+    for table in outcome.read.tables:
+        table.extra_columns = [str(scrub(c)) for c in table.extra_columns]
+    outcome.staged = [
+        stage_table(outcome.read, t, registry, key, outcome.file_name, scrub)
+        for t in outcome.read.tables
+    ]
 
 
 def _read_one(
     path: Path,
     name: str | None,
     settings: Settings,
-    registry: Registry,
-    key: bytes,
     known: set[str],
     seen: dict[str, str],
 ) -> FileOutcome:
+    refused = refusal(path)
+    if refused is not None:
+        digest = link_identity(path)
+        return FileOutcome(path, digest, 0, "rejected", rejection=refused, received_as=name)
     size = path.stat().st_size
     digest = file_hash(path)
     if digest in known or digest in seen:
@@ -187,8 +214,7 @@ def _read_one(
         read = read_file(path, settings)
     except FileRejected as rejection:
         return FileOutcome(path, digest, size, "rejected", rejection=rejection, received_as=name)
-    staged = [stage_table(read, table, registry, key, name) for table in read.tables]
-    return FileOutcome(path, digest, size, "new", read=read, staged=staged, received_as=name)
+    return FileOutcome(path, digest, size, "new", read=read, received_as=name)
 
 
 def validate_files(

@@ -18,11 +18,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from flows.faults import checkpoint
 from flows.ingest import FileOutcome, row_values
 from flows.messages import msg
 from flows.normalise import StagedTable
 from flows.registry import Registry
 from flows.settings import Settings
+from flows.storage import writing
 from flows.validate import explain
 from flows.warehouse import refresh_views, sql, write_settings
 
@@ -85,7 +87,11 @@ def load_batch(
     run_id: str,
     now: datetime | None = None,
 ) -> LoadSummary:
-    """Load every new file's valid rows and quarantine the rest, in one transaction."""
+    """Load every new file's valid rows and quarantine the rest, in one transaction.
+
+    The run's 'completed' record (``meta.runs``, started by the caller) commits with the rows,
+    so a run is never left 'running' once its data is in.
+    """
     now = now or datetime.now(UTC)
     con.execute("begin transaction")
     try:
@@ -96,6 +102,7 @@ def load_batch(
         for outcome in outcomes:
             _load_file(con, outcome, run_id, now, known)
             known.add(outcome.file_hash)
+            checkpoint("file_loaded")
         mismatches = con.execute(sql("load/file_accounting_mismatches"), [run_id]).fetchall()
         if mismatches:
             name, read, loaded, quarantined = mismatches[0]
@@ -109,11 +116,29 @@ def load_batch(
                     quarantined=quarantined,
                 )
             )
+        summary = summarise(outcomes)
+        _finish_run(con, run_id, summary)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return summarise(outcomes)
+    return summary
+
+
+def _finish_run(con: duckdb.DuckDBPyConnection, run_id: str, summary: LoadSummary) -> None:
+    con.execute(
+        sql("load/finish_run"),
+        [
+            datetime.now(UTC),
+            "completed",
+            summary.files_seen,
+            summary.files_loaded,
+            summary.rows_read,
+            summary.rows_loaded,
+            summary.rows_quarantined,
+            run_id,
+        ],
+    )
 
 
 def summarise(outcomes: list[FileOutcome]) -> LoadSummary:
@@ -262,17 +287,24 @@ def archive_path(settings: Settings, digest: str, suffix: str) -> Path:
 
 
 def stash_files(outcomes: list[FileOutcome], settings: Settings) -> None:
-    """Copy new files to the archive (or rejected ones to quarantine) before the commit."""
+    """Copy new files to the archive (or rejected ones to quarantine) before the commit.
+
+    A copy is written under a ``.partial`` name and renamed when complete, so a stopped
+    process never leaves a truncated file under an archive name.
+    """
     for outcome in outcomes:
-        if outcome.outcome == "duplicate":
+        # A link is refused unread: copying it would copy whatever it points at.
+        if outcome.outcome == "duplicate" or outcome.path.is_symlink():
             continue
         target = _stash_target(outcome, settings)
         if target.exists():
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(outcome.path, partial)
-        os.replace(partial, target)
+        with writing(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(outcome.path, partial)
+            checkpoint("archive_partial")
+            os.replace(partial, target)
 
 
 def _stash_target(outcome: FileOutcome, settings: Settings) -> Path:
@@ -281,27 +313,48 @@ def _stash_target(outcome: FileOutcome, settings: Settings) -> Path:
     return archive_path(settings, outcome.file_hash, outcome.path.suffix)
 
 
-def record_manifest(outcomes: list[FileOutcome], settings: Settings, now: datetime) -> None:
-    """Append the loaded files to the archive manifest, the order a rebuild replays."""
-    loaded = [o for o in outcomes if o.outcome == "loaded"]
-    if not loaded:
-        return
-    settings.archive_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.archive_dir / "manifest.jsonl").open("a", encoding="utf-8") as fh:
-        for outcome in loaded:
-            entry = {
-                "file_hash": outcome.file_hash,
-                "file_name": outcome.file_name,
-                "archived_as": str(
-                    archive_path(settings, outcome.file_hash, outcome.path.suffix).relative_to(
-                        settings.archive_dir
-                    )
-                ),
-                "received_at": now.isoformat(),
-            }
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+def manifest_path(settings: Settings) -> Path:
+    """The archive manifest: one JSON line per loaded file, in the order a rebuild replays."""
+    return settings.archive_dir / "manifest.jsonl"
+
+
+def read_manifest(settings: Settings) -> list[dict[str, str]]:
+    """The manifest's entries in order (an empty list before the first load)."""
+    path = manifest_path(settings)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def record_manifest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Append every committed file the manifest lacks, in load order; returns how many.
+
+    The warehouse is the record of what was loaded. Entries come from ``meta.files``, so a
+    process stopped between its commit and this call is made good by the next run.
+    """
+    listed = {entry["file_hash"] for entry in read_manifest(settings)}
+    missing = [
+        row for row in con.execute(sql("load/loaded_files")).fetchall() if row[0] not in listed
+    ]
+    if not missing:
+        return 0
+    path = manifest_path(settings)
+    with writing(path, "manifest_not_written"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            for file_hash, file_name, received_at in missing:
+                archived = archive_path(settings, file_hash, Path(file_name).suffix)
+                entry = {
+                    "file_hash": file_hash,
+                    "file_name": file_name,
+                    "archived_as": str(archived.relative_to(settings.archive_dir)),
+                    "received_at": received_at.isoformat(),
+                }
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    return len(missing)
 
 
 def clear_inbox(outcomes: list[FileOutcome], settings: Settings) -> None:
@@ -309,5 +362,8 @@ def clear_inbox(outcomes: list[FileOutcome], settings: Settings) -> None:
     inbox = settings.inbox_dir.resolve()
     for outcome in outcomes:
         path = outcome.path
-        if path.resolve().is_relative_to(inbox) and path.exists():
+        # A link's own folder decides (its target may lie anywhere); unlink removes the link.
+        where = path.parent.resolve() / path.name if path.is_symlink() else path.resolve()
+        if where.is_relative_to(inbox) and (path.exists() or path.is_symlink()):
             path.unlink()
+            checkpoint("inbox_file_cleared")

@@ -677,10 +677,10 @@ _SECURITY: Final[dict[str, tuple[str, str]]] = {
         "This is not a regular file (perhaps a device or a pipe); it was not read.",
     ),
     "file_sheet_too_many_rows": (
-        "工作表「{sheet}」有 {rows} 行（上限 {limit} 行），可能是大量空白格式行，未读取。"
+        "工作表「{sheet}」超过 {limit} 行，可能是大量空白格式行，未读取。"
         "请删除表格下方多余的行后重新保存。",
-        "Sheet '{sheet}' has {rows} rows (the limit is {limit}), perhaps many empty formatted "
-        "rows; it was not read. Delete the extra rows under the table and save it again.",
+        "Sheet '{sheet}' has more than {limit} rows, perhaps many empty formatted rows; it "
+        "was not read. Delete the extra rows under the table and save it again.",
     ),
 }
 

@@ -18,9 +18,9 @@ import pandas as pd
 
 from flows.datasets import COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Column, Kind
 from flows.periods import parse_period, period_of
-from flows.privacy import mask_personal_numbers, pseudonym
+from flows.privacy import Scrubber, mask_personal_numbers, person_names, pseudonym
 from flows.readers import ReadResult, SheetTable
-from flows.registry import Registry
+from flows.registry import Registry, lookup_key
 
 MISSING = object()
 
@@ -160,10 +160,16 @@ def _typed_column(
 
 
 def stage_table(
-    read: ReadResult, table: SheetTable, registry: Registry, key: bytes, name: str | None = None
+    read: ReadResult,
+    table: SheetTable,
+    registry: Registry,
+    key: bytes,
+    name: str | None = None,
+    scrub: Scrubber | None = None,
 ) -> StagedTable:
     """Type one table's text rows, resolve registry ids, pseudonymise names, mask numbers."""
     rows = table.rows.reset_index(drop=True)
+    rows = scrub_rows(rows, scrub or table_scrubber(registry, [table]), registry)
     row_ids = read.file_hash[:16] + ":" + table.sheet + ":" + rows["row_number"].astype(str)
     failures: list[Failure] = []
     frame = pd.DataFrame(
@@ -181,6 +187,36 @@ def stage_table(
     return StagedTable(
         table.kind, read.file_hash, name or read.path.name, table.sheet, frame, raw, failures
     )
+
+
+def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
+    """A scrubber for the roster's names and the names in the tables' evaluator column."""
+    names = person_names(registry.evaluators["evaluator"])
+    for table in tables:
+        if "evaluator" in table.rows:
+            names |= person_names(table.rows["evaluator"].dropna().unique())
+    return Scrubber(names)
+
+
+def scrub_rows(rows: pd.DataFrame, scrub: Scrubber, registry: Registry) -> pd.DataFrame:
+    """Every text cell but the evaluator's (pseudonymised later) with names and numbers masked.
+
+    Any cell can hold a phone number or a name (a note typed into the community column), and
+    a cell that fails a rule is kept as read in the quarantine, so all of them are masked.
+    Registered community and organisation names are kept whole even if they hold a name.
+    """
+    registered = registry.community_lookup.keys() | registry.org_lookup.keys()
+
+    def scrub_cell(value: object) -> object:
+        if isinstance(value, str) and lookup_key(value) in registered:
+            return value
+        return scrub.value(value)
+
+    scrubbed = rows.copy()
+    for column in scrubbed.columns:
+        if column not in ("evaluator", "row_number"):
+            scrubbed[column] = _map_unique(scrubbed[column], scrub_cell)
+    return scrubbed
 
 
 def _resolve(

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner
 
 from flows import batch, reports
-from flows.ingest import FileOutcome, inbox_files
+from flows.ingest import FileOutcome, ready_inbox_files
 from flows.load import LoadSummary
 from flows.periods import last_closed_period, parse_period
+from flows.publish import publish
 from flows.runlock import run_lock
 from flows.settings import Settings, load_settings
 from flows.warehouse import WarehouseLocked, open_warehouse
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+# Files per read task on Dask: big enough to amortise a task's overhead (~0.1 s on Prefect's
+# temporary server), small enough to spread a city's inbox over the workers.
+DASK_FILES_PER_TASK = 50
+DASK_LOCAL_WORKERS = 2
 
 
 @dataclass
@@ -64,6 +74,12 @@ def load_task(
     return batch.load_and_archive(outcomes, context, period=period, flow_run_id=_flow_run_id())
 
 
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(settings: Settings) -> None:
+    """Write the cleaned current rows as Parquet for the city warehouse (MINYI_PUBLISH_DIR)."""
+    publish(settings)
+
+
 @task(name="reports", cache_policy=NO_CACHE)
 def report_task(settings: Settings, period: str, lang: str, run_id: str) -> list[str]:
     """Write the period's semiannual and data-quality reports; publish the headline."""
@@ -107,13 +123,79 @@ def _file_rows(outcomes: list[FileOutcome]) -> list[dict[str, Any]]:
     ]
 
 
+def file_groups(paths: list[Path], per_group: int = DASK_FILES_PER_TASK) -> list[list[Path]]:
+    """The batch split, in order, into groups of at most ``per_group`` files."""
+    if not paths:
+        return []
+    size = math.ceil(len(paths) / math.ceil(len(paths) / per_group))
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
+
+
+def mark_repeats(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Outcomes with a repeat of an earlier file of the batch marked duplicate, as one read does.
+
+    Groups read apart cannot see each other's hashes; without this, two copies of one file
+    in different groups would both be staged and fail the suites' uniqueness rules.
+    """
+    first: dict[str, str] = {}
+    marked: list[FileOutcome] = []
+    for outcome in outcomes:
+        if outcome.outcome != "duplicate" and outcome.file_hash in first:
+            outcome = FileOutcome(
+                outcome.path,
+                outcome.file_hash,
+                outcome.size_bytes,
+                "duplicate",
+                duplicate_of=first[outcome.file_hash],
+                received_as=outcome.received_as,
+            )
+        elif outcome.size_bytes:
+            first.setdefault(outcome.file_hash, outcome.received_as or outcome.path.name)
+        marked.append(outcome)
+    return marked
+
+
+def _read(settings: Settings, paths: list[Path], context: batch.BatchContext) -> list[FileOutcome]:
+    """Read the batch in the flow, or in groups of files spread over the Dask workers."""
+    groups = file_groups(paths, DASK_FILES_PER_TASK)
+    if settings.task_runner != "dask" or len(groups) < 2:
+        return read_task(paths, context)
+    futures = [read_task.submit(group, context) for group in groups]
+    return mark_repeats([outcome for future in futures for outcome in future.result()])
+
+
+def task_runner(settings: Settings) -> TaskRunner[Any] | None:
+    """The task runner the settings ask for; None keeps Prefect's default."""
+    if settings.task_runner != "dask":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": DASK_LOCAL_WORKERS,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
+
+
+def with_task_runner(flow_: Flow[_P, _R], settings: Settings) -> Flow[_P, _R]:
+    """The flow with the task runner of the settings (``MINYI_TASK_RUNNER``)."""
+    runner = task_runner(settings)
+    return flow_ if runner is None else flow_.with_options(task_runner=runner)
+
+
 def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunResult:
     run_id = _flow_run_id() or batch.new_run_id()
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare_task(settings, run_id)
-        outcomes = read_task(paths, context)
+        outcomes = _read(settings, paths, context)
         validate_task(outcomes, context)
         summary = load_task(outcomes, context, period)
+        publish_task(settings)
     get_run_logger().info("loaded %s", asdict(summary))
     return RunResult(run_id, period, summary, _file_rows(outcomes))
 
@@ -125,7 +207,7 @@ def semiannual_run(
     """Ingest the inbox, refresh the metrics and write the reports for one half-year."""
     settings = load_settings(home=home)
     target = str(parse_period(period) or last_closed_period(tz=settings.timezone))
-    result = _ingest(settings, inbox_files(settings), target)
+    result = _ingest(settings, ready_inbox_files(settings), target)
     result.reports = report_task(settings, target, lang or settings.lang, result.run_id)
     return result
 
@@ -134,7 +216,7 @@ def semiannual_run(
 def ingest_inbox(home: str | None = None) -> RunResult:
     """Ingest whatever complete files wait in the inbox."""
     settings = load_settings(home=home)
-    return _ingest(settings, inbox_files(settings), None)
+    return _ingest(settings, ready_inbox_files(settings), None)
 
 
 @flow(name="ingest-files", log_prints=False)

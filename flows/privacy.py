@@ -8,7 +8,9 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 PSEUDONYM = re.compile(r"^ev_[0-9a-f]{16}$")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -40,3 +42,66 @@ def mask_personal_numbers(text: str) -> str:
     text = _ID_CARD.sub("[身份证号]", text)
     text = _MOBILE.sub("[电话]", text)
     return _LANDLINE.sub("[电话]", text)
+
+
+NAME_MASK = "[姓名]"
+# Two characters is the shortest Chinese name; shorter strings would mask ordinary words.
+_MIN_NAME_CHARS = 2
+# Great Expectations result keys that carry the offending values themselves, not counts.
+_VALUE_KEYS = frozenset(
+    {
+        "partial_unexpected_list",
+        "partial_unexpected_counts",
+        "partial_unexpected_index_list",
+        "unexpected_list",
+        "unexpected_index_list",
+        "unexpected_index_query",
+        "unexpected_rows",
+        "observed_value",
+        "details",
+    }
+)
+
+
+def person_names(values: Iterable[object]) -> frozenset[str]:
+    """The names among ``values`` worth masking in text: normalised, two characters or more."""
+    names = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        if len(text) >= _MIN_NAME_CHARS and not PSEUDONYM.match(text) and not text.isdigit():
+            names.add(text)
+    return frozenset(names)
+
+
+class Scrubber:
+    """Masks known personal names and phone or ID numbers anywhere in a text."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        ordered = sorted(set(names), key=lambda n: (-len(n), n))
+        self.names = frozenset(ordered)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every known name and personal number masked."""
+        text = mask_personal_numbers(text)
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(NAME_MASK, text)
+
+    def value(self, value: object) -> object:
+        """Scrub a value when it is text; anything else is returned unchanged."""
+        return self(value) if isinstance(value, str) else value
+
+
+def redact_validation(results: Any) -> Any:
+    """Great Expectations results without the offending values (counts and rules stay)."""
+    if isinstance(results, dict):
+        return {
+            key: "[redacted]" if key in _VALUE_KEYS else redact_validation(value)
+            for key, value in results.items()
+        }
+    if isinstance(results, list):
+        return [redact_validation(item) for item in results]
+    return results

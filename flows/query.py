@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.messages import both
 from flows.settings import Settings
@@ -36,8 +38,42 @@ def run_query(settings: Settings, statement: str) -> pd.DataFrame:
     try:
         check_read_only(con, statement)
         return con.execute(statement).fetchdf()
+    except duckdb.PermissionException as error:
+        raise QueryRefused(both("query_file_access_refused")) from error
     finally:
         con.close()
+
+
+# Text starting with these is run as a formula when a CSV is opened in Excel, WPS or
+# LibreOffice; OWASP's advice is a leading single quote, which they show but do not run.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = r"^([=+\-@\t\r])"
+
+
+def _defuse(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows with every formula-like text cell prefixed by a quote, for CSV output."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(_defuse)
+    return safe
+
+
+def spreadsheet_safe_arrow(table: pa.Table) -> pa.Table:
+    """An Arrow table with every formula-like text cell prefixed by a quote, for CSV output."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = pc.replace_substring_regex(
+                table.column(i), pattern=_FORMULA_PATTERN, replacement="'\\1"
+            )
+            table = table.set_column(i, field, column)
+    return table
 
 
 def render_table(frame: pd.DataFrame) -> None:

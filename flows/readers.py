@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 import python_calamine as calamine
@@ -107,6 +107,14 @@ class FileRejected(Exception):
     def reason(self, lang: str) -> str:
         """The reason in one language."""
         return msg(self.key, lang, **self.values)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by Dask workers: rebuild from the key, not from the formatted message.
+        return (_rejected, (self.key, self.values))
+
+
+def _rejected(key: str, values: dict[str, object]) -> FileRejected:
+    return FileRejected(key, **values)
 
 
 @dataclass
@@ -687,15 +695,16 @@ def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> No
                     max_col = max(max_col, _column_number(letters))
                 max_row = max(max_row, int(row or deep_row))
             tail = chunk[-32:]
+            # Rows and cells without an r="..." reference take the next position: count them.
             rows.feed(block)
+            if rows.rows > MAX_SHEET_ROWS:
+                break
     sheet = Path(member.filename).stem
-    # Rows and cells without an r="..." reference take the next position: count them too.
-    if rows.rows > MAX_SHEET_ROWS or max_row > MAX_SHEET_ROWS:
-        found = max(rows.rows, max_row)
-        raise FileRejected("file_sheet_too_many_rows", sheet=sheet, rows=found, limit=MAX_SHEET_ROWS)
     max_row, max_col = max(max_row, rows.rows), max(max_col, rows.widest)
     if max_row * max_col > MAX_SHEET_CELLS:
         raise FileRejected("file_sheet_too_large", sheet=sheet, rows=max_row, columns=max_col)
+    if max_row > MAX_SHEET_ROWS:
+        raise FileRejected("file_sheet_too_many_rows", sheet=sheet, limit=MAX_SHEET_ROWS)
 
 
 _CELL_TAGS: Final = (b"<c ", b"<c>", b"<c/>")

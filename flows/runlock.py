@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.messages import both
+from flows.storage import writing
 
 
 class RunLocked(RuntimeError):
@@ -19,8 +20,11 @@ class RunLocked(RuntimeError):
 @contextmanager
 def run_lock(home: Path, timeout_seconds: float) -> Iterator[None]:
     """Hold ``home/.run.lock`` exclusively; wait up to ``timeout_seconds`` for another run."""
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / ".run.lock").open("a+") as handle:
+    lock_path = home / ".run.lock"
+    with writing(lock_path):
+        home.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a+")
+    with handle:
         deadline = time.monotonic() + timeout_seconds
         told = False
         while True:

@@ -46,6 +46,14 @@ class Settings:
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
     warehouse_name: str = "warehouse.duckdb"
+    # Where files are read and validated: "default" (in the flow's process) or "dask".
+    task_runner: str = "default"
+    # The Dask scheduler to use ("tcp://host:8786"); empty = a local cluster with 2 workers.
+    dask_address: str = ""
+    # City-wide layout: after each batch, publish this office's current rows as Parquet here.
+    publish_dir: str = ""
+    # This office's name in the published layout; empty = the name of the home folder.
+    office: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -84,6 +92,16 @@ class Settings:
         return self.home / "secret.key"
 
     @property
+    def publish_path(self) -> Path | None:
+        """The shared folder this office publishes Parquet to, None when publishing is off."""
+        return Path(self.publish_dir).expanduser().resolve() if self.publish_dir else None
+
+    @property
+    def office_name(self) -> str:
+        """This office's partition name in the published layout."""
+        return self.office or self.home.name
+
+    @property
     def prefect_home(self) -> Path:
         """Default PREFECT_HOME when the user has not set one."""
         return self.home / "prefect"
@@ -105,6 +123,10 @@ _ENV = {
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
+    "task_runner": "MINYI_TASK_RUNNER",
+    "dask_address": "MINYI_DASK_ADDRESS",
+    "publish_dir": "MINYI_PUBLISH_DIR",
+    "office": "MINYI_OFFICE",
 }
 
 
@@ -146,6 +168,8 @@ def load_settings(
             "satisfaction_definition must be top2 or top1, "
             f"not {settings.satisfaction_definition!r}"
         )
+    if settings.task_runner not in ("default", "dask"):
+        raise ValueError(f"task_runner must be default or dask, not {settings.task_runner!r}")
     if settings.lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {settings.lang!r}")
     return settings

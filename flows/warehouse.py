@@ -15,6 +15,10 @@ import duckdb
 from flows.messages import both
 from flows.settings import SQL_DIR, Settings
 
+# New warehouse files use the v1.0.0 storage format so that DuckDB 1.1 to 1.5 clients
+# (what analysts are likely to have) can open them; 2.0's default format cannot be.
+STORAGE_COMPATIBILITY: dict[str, str | bool | int] = {"storage_compatibility_version": "v1.0.0"}
+
 _LOCK_ERROR = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
 
 
@@ -79,6 +83,7 @@ def open_warehouse(
         settings.warehouse_path,
         read_only=read_only,
         timeout_seconds=settings.lock_timeout_seconds,
+        config=None if read_only else STORAGE_COMPATIBILITY,
     )
     try:
         if not read_only:

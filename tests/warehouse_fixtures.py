@@ -11,7 +11,13 @@ from typing import Any
 import duckdb
 
 from flows.settings import load_settings
-from flows.warehouse import connect, ensure_schema, refresh_views, write_settings
+from flows.warehouse import (
+    STORAGE_COMPATIBILITY,
+    connect,
+    ensure_schema,
+    refresh_views,
+    write_settings,
+)
 
 LOADED_AT = datetime(2026, 7, 5, 6, 0, tzinfo=UTC)
 _LINEAGE_TABLES = ("core.evaluations", "core.hearings", "core.branch_reports")
@@ -20,7 +26,7 @@ _row_numbers = itertools.count(2)
 
 def make_warehouse(home: Path, **settings: Any) -> duckdb.DuckDBPyConnection:
     """A warehouse in ``home`` with the schema, the given settings stored and every view created."""
-    con = connect(home / "warehouse.duckdb")
+    con = connect(home / "warehouse.duckdb", config=STORAGE_COMPATIBILITY)
     ensure_schema(con)
     write_settings(con, load_settings(env={"MINYI_HOME": str(home)}, **settings))
     refresh_views(con)

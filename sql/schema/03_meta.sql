@@ -5,7 +5,7 @@ create table if not exists meta.runs (
     started_at timestamptz not null,
     finished_at timestamptz,
     period varchar,
-    status varchar not null,          -- running | completed | failed
+    status varchar not null,          -- running | completed | failed | crashed
     files_seen integer default 0,
     files_loaded integer default 0,
     rows_read bigint default 0,

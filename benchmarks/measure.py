@@ -1,0 +1,249 @@
+"""One measurement in its own process: ``python benchmarks/measure.py <what> '<json args>'``.
+
+Prints one JSON line (the last line of stdout): wall seconds of the measured work (imports
+excluded), stage times, and the process's peak resident memory (VmHWM).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+
+Result = dict[str, Any]
+
+
+def memory_mb(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory in MiB."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stages:
+    """Wall time per named stage, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        """Close the stage that ran since the previous mark."""
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._last, 3)
+        self._last = now
+
+    @property
+    def total(self) -> float:
+        """Seconds over every stage."""
+        return round(sum(self.seconds.values()), 3)
+
+
+def fresh_home(home: Path, reference: Path) -> Path:
+    """An empty MINYI_HOME holding only the registry."""
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    shutil.copytree(reference, home / "reference")
+    return home
+
+
+def measure_floor(args: dict[str, Any]) -> Result:
+    """DuckDB's own read_csv of the UTF-8 copies into one table per dataset, in a file database."""
+    import duckdb
+
+    utf8_dir, database = Path(args["utf8_dir"]), Path(args["database"])
+    database.unlink(missing_ok=True)
+    baseline = memory_mb("VmRSS")
+    stages = Stages()
+    con = duckdb.connect(str(database))
+    rows = 0
+    for folder in sorted(p for p in utf8_dir.iterdir() if p.is_dir()):
+        pattern = str(folder / "*.csv")
+        con.execute(
+            f"create table {folder.name} as select * from read_csv(?, header = true)", [pattern]
+        )
+        rows += con.execute(f"select count(*) from {folder.name}").fetchone()[0]  # type: ignore[index]
+        stages.mark(folder.name)
+    con.close()
+    stages.mark("close")
+    return {"seconds": stages.total, "stages": stages.seconds, "rows": rows, "baseline": baseline}
+
+
+def _metric_views() -> list[str]:
+    from flows.warehouse import sql_names
+
+    names = [n.split("/", 1)[1] for n in sql_names("metrics")]
+    return [f"metrics.{n}" for n in names if not n.startswith("_")]
+
+
+def query_metrics(con: Any, period: str) -> int:
+    """Read every metric view of one half-year in full; returns the rows read."""
+    total = 0
+    for view in _metric_views():
+        columns = {r[0] for r in con.execute(f"describe {view}").fetchall()}
+        where = " where period = ?" if "period" in columns else ""
+        total += len(
+            con.execute(f"select * from {view}{where}", [period] if where else []).fetchall()
+        )
+    return total
+
+
+def measure_minyi(args: dict[str, Any]) -> Result:
+    """minyi's whole run through the plain functions (no Prefect) in a fresh home."""
+    import great_expectations  # noqa: F401  (imported outside the timing, like the naive run)
+
+    from flows import batch, reports
+    from flows.settings import load_settings
+    from flows.warehouse import open_warehouse
+
+    home = fresh_home(Path(args["home"]), Path(args["reference_dir"]))
+    settings = load_settings(env={}, home=home)
+    paths = [Path(p) for p in args["paths"]]
+    period = args["period"]
+    baseline = memory_mb("VmRSS")
+    stages = Stages()
+    context = batch.prepare(settings)
+    stages.mark("prepare")
+    outcomes = batch.read_batch(paths, context)
+    stages.mark("read")
+    batch.validate_batch(outcomes, context)
+    stages.mark("validate")
+    summary = batch.load_and_archive(outcomes, context, period=period)
+    stages.mark("load")
+    with open_warehouse(settings, read_only=True) as con:
+        metric_rows = query_metrics(con, period)
+        stages.mark("metrics")
+        written = reports.write_reports(con, settings, period, run_id=context.run_id)
+        stages.mark("reports")
+    return {
+        "seconds": stages.total,
+        "stages": stages.seconds,
+        "rows": summary.rows_read,
+        "rows_loaded": summary.rows_loaded,
+        "rows_quarantined": summary.rows_quarantined,
+        "files_loaded": summary.files_loaded,
+        "metric_rows": metric_rows,
+        "reports": len(written),
+        "baseline": baseline,
+    }
+
+
+def measure_naive(args: dict[str, Any]) -> Result:
+    """pandas reads each file whole, GX validates whole frames, rows go in with executemany."""
+    import great_expectations  # noqa: F401
+
+    from benchmarks.naive import naive_run
+
+    baseline = memory_mb("VmRSS")
+    stages = Stages()
+    counts = naive_run(
+        [Path(p) for p in args["paths"]],
+        Path(args["reference_dir"]),
+        Path(args["database"]),
+        stages.mark,
+    )
+    return {"seconds": stages.total, "stages": stages.seconds, **counts, "baseline": baseline}
+
+
+def measure_correction(args: dict[str, Any]) -> Result:
+    """Ingest one corrected file into a loaded warehouse, then read the affected metrics."""
+    import great_expectations  # noqa: F401
+
+    from flows import batch
+    from flows.settings import load_settings
+    from flows.warehouse import open_warehouse
+
+    settings = load_settings(env={}, home=Path(args["home"]))
+    period = args["period"]
+    baseline = memory_mb("VmRSS")
+    stages = Stages()
+    context = batch.prepare(settings)
+    stages.mark("prepare")
+    outcomes = batch.read_batch([Path(args["path"])], context)
+    stages.mark("read")
+    batch.validate_batch(outcomes, context)
+    stages.mark("validate")
+    summary = batch.load_and_archive(outcomes, context, period=period)
+    stages.mark("load")
+    with open_warehouse(settings, read_only=True) as con:
+        rows = con.execute(
+            "select * from metrics.member_participation where period = ?", [period]
+        ).fetchall()
+        rows += con.execute(
+            "select * from metrics.unit_participation where period = ?", [period]
+        ).fetchall()
+        superseded = con.execute(
+            "select count(*) from core.branch_reports where superseded_by is not null"
+        ).fetchone()
+    stages.mark("metrics")
+    return {
+        "seconds": stages.total,
+        "stages": stages.seconds,
+        "rows": summary.rows_read,
+        "rows_superseded": superseded[0] if superseded else 0,
+        "metric_rows": len(rows),
+        "baseline": baseline,
+    }
+
+
+def measure_prefect_startup(args: dict[str, Any]) -> Result:
+    """Time to the first flow run on Prefect's temporary server, in a given PREFECT_HOME."""
+    os.environ["PREFECT_HOME"] = args["prefect_home"]
+    stages = Stages()
+    from prefect import flow
+
+    stages.mark("import")
+
+    @flow(name="benchmark-noop")
+    def noop() -> int:
+        return 1
+
+    noop()
+    stages.mark("first_flow_run")
+    noop()
+    stages.mark("second_flow_run")
+    return {"seconds": stages.total, "stages": stages.seconds, "rows": 0, "baseline": 0.0}
+
+
+MEASUREMENTS: dict[str, Callable[[dict[str, Any]], Result]] = {
+    "floor": measure_floor,
+    "minyi": measure_minyi,
+    "naive": measure_naive,
+    "correction": measure_correction,
+    "prefect_startup": measure_prefect_startup,
+}
+
+
+def main() -> None:
+    """Run the named measurement and print its result as the last line of stdout."""
+    what, raw = sys.argv[1], sys.argv[2]
+    started = time.perf_counter()
+    result = MEASUREMENTS[what](json.loads(raw))
+    result["peak_rss_mb"] = round(memory_mb("VmHWM"), 1)
+    result["baseline"] = round(float(result.get("baseline", 0.0)), 1)
+    result["process_seconds"] = round(time.perf_counter() - started, 3)
+    sys.stdout.flush()
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Benchmark minyi against DuckDB's floor and a naive pandas + GX baseline on the same files.
+
+    .venv/bin/python benchmarks/run.py --sizes 100,1000     # by hand
+    .venv/bin/python benchmarks/run.py --ci                 # tiny size, for .ci/run
+
+Every measurement runs in its own fresh process, so peak memory (VmHWM) is per measurement.
+Inputs are generated once per size into benchmarks/out/cache/. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.inputs import OUT_DIR, PERIOD, Inputs, ensure_inputs, write_correction
+
+MEASURE = Path(__file__).resolve().parent / "measure.py"
+GOALS = {"minyi_over_floor": 3.0, "naive_over_minyi": 5.0, "peak_rss_mb": 2048, "correction": 10}
+
+
+def machine() -> dict[str, Any]:
+    """Cores, memory, CPU model and load of this machine."""
+    model = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_gib, 1),
+        "cpu": model,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run_child(what: str, args: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one measurement in a fresh process; its result plus the process's own wall time."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(MEASURE), what, json.dumps(args, ensure_ascii=False)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"measurement {what} failed (exit {done.returncode}):\n{tail}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_with_startup"] = round(wall, 3)
+    return result
+
+
+def rate(rows: int, seconds: float) -> float:
+    """Rows per second."""
+    return rows / seconds if seconds > 0 else 0.0
+
+
+def measure_size(inputs: Inputs, workdir: Path, *, naive: bool, correction: bool) -> dict[str, Any]:
+    """Floor, minyi and (optionally) naive on one size's files, plus the correction refresh."""
+    paths = [str(p) for p in inputs.files()]
+    size = workdir / f"n{inputs.subdistricts}"
+    size.mkdir(parents=True, exist_ok=True)
+    common = {"reference_dir": str(inputs.reference_dir), "paths": paths}
+    out: dict[str, Any] = {"subdistricts": inputs.subdistricts, "files": len(paths)}
+    print(f"  N={inputs.subdistricts}: floor ...", flush=True)
+    out["floor"] = run_child(
+        "floor", {"utf8_dir": str(inputs.utf8_dir), "database": str(size / "floor.duckdb")}
+    )
+    print(f"  N={inputs.subdistricts}: minyi ...", flush=True)
+    home = size / "minyi-home"
+    out["minyi"] = run_child("minyi", {**common, "home": str(home), "period": str(PERIOD)})
+    if naive:
+        print(f"  N={inputs.subdistricts}: naive ...", flush=True)
+        out["naive"] = run_child("naive", {**common, "database": str(size / "naive.duckdb")})
+    if correction:
+        print(f"  N={inputs.subdistricts}: correction ...", flush=True)
+        corrected = write_correction(inputs, size / "corrections")
+        out["correction"] = run_child(
+            "correction", {"home": str(home), "path": str(corrected), "period": str(PERIOD)}
+        )
+    return out
+
+
+def prefect_startup(workdir: Path, *, again: bool) -> dict[str, Any]:
+    """Time to the first flow run on the temporary server: fresh (then existing) PREFECT_HOME."""
+    prefect_home = workdir / "prefect-home"
+    times = {"fresh_home": run_child("prefect_startup", {"prefect_home": str(prefect_home)})}
+    if again:
+        times["existing_home"] = run_child("prefect_startup", {"prefect_home": str(prefect_home)})
+    return times
+
+
+def _mb(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
+def print_tables(results: dict[str, Any]) -> None:
+    """The side-by-side table per size, growth across sizes, correction and start-up."""
+    print()
+    print("Measured work excludes interpreter start-up and imports (GX is imported beforehand).")
+    print("Floor: DuckDB read_csv of UTF-8 copies of the same files; the XLSX branch reports")
+    print("were converted to CSV beforehand, so the floor reads them as CSV.")
+    header = (
+        f"{'N':>6} {'measurement':<12} {'rows':>10} {'seconds':>9} {'rows/s':>10} {'peak MiB':>9}"
+    )
+    for entry in results["sizes"]:
+        print()
+        print(header)
+        print("-" * len(header))
+        for name in ("floor", "minyi", "naive"):
+            if name not in entry:
+                continue
+            m = entry[name]
+            print(
+                f"{entry['subdistricts']:>6} {name:<12} {m['rows']:>10,} {m['seconds']:>9.2f} "
+                f"{rate(m['rows'], m['seconds']):>10,.0f} {_mb(m['peak_rss_mb']):>9}"
+            )
+        minyi = entry["minyi"]
+        ingest = sum(minyi["stages"][s] for s in ("prepare", "read", "validate", "load"))
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in minyi["stages"].items())
+        print(f"       minyi stages (s): {stages}")
+        print(
+            f"       minyi/floor: {_ratio(minyi['seconds'], entry['floor']['seconds'])} full run, "
+            f"{_ratio(ingest, entry['floor']['seconds'])} ingest only "
+            f"(goal <= {GOALS['minyi_over_floor']:.0f}x)"
+        )
+        if "naive" in entry:
+            naive = entry["naive"]
+            print(
+                f"       naive/minyi: {_ratio(naive['seconds'], ingest)} vs minyi ingest "
+                f"(read+validate+load), {_ratio(naive['seconds'], minyi['seconds'])} vs full run "
+                f"(goal >= {GOALS['naive_over_minyi']:.0f}x)"
+            )
+        if "correction" in entry:
+            c = entry["correction"]
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in c["stages"].items())
+            print(
+                f"       correction of one file in the loaded warehouse: {c['seconds']:.2f} s "
+                f"(goal < {GOALS['correction']} s; {stages}), peak {_mb(c['peak_rss_mb'])} MiB"
+            )
+    sizes = results["sizes"]
+    if len(sizes) > 1:
+        print()
+        print("minyi growth (relative to the smallest size):")
+        first = sizes[0]["minyi"]
+        for entry in sizes:
+            m = entry["minyi"]
+            print(
+                f"  N={entry['subdistricts']:>6}: rows x{m['rows'] / first['rows']:.1f}, "
+                f"time x{m['seconds'] / first['seconds']:.1f}, "
+                f"peak memory x{m['peak_rss_mb'] / first['peak_rss_mb']:.2f} "
+                f"({_mb(m['peak_rss_mb'])} MiB, {_mb(m['baseline'])} MiB after imports)"
+            )
+    if "prefect_startup" in results:
+        print()
+        print("Prefect start-up (not in minyi's figures), a trivial flow on the temporary server:")
+        for home, m in results["prefect_startup"].items():
+            s = m["stages"]
+            print(
+                f"  {home.replace('_', ' ')}: import {s['import']:.1f} s, first flow run "
+                f"{s['first_flow_run']:.1f} s, second {s['second_flow_run']:.2f} s"
+            )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, generate inputs once, measure each size and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000", help="subdistrict counts, e.g. 100,1000")
+    parser.add_argument("--ci", action="store_true", help="one tiny size (N=5), for CI")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument(
+        "--naive-max", type=int, default=1000, help="skip the naive baseline above this N"
+    )
+    parser.add_argument("--no-prefect", action="store_true", help="skip Prefect start-up")
+    options = parser.parse_args(argv)
+    sizes = [5] if options.ci else sorted({int(s) for s in options.sizes.split(",") if s})
+
+    results: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds")}
+    results["machine"] = machine()
+    m = results["machine"]
+    print(
+        f"minyi benchmark on {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu']}; "
+        f"load average {m['load_average']} (a shared machine: compare ratios, not seconds)"
+    )
+    OUT_DIR.mkdir(exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT_DIR))
+    results["sizes"] = []
+    for n in sizes:
+        inputs = ensure_inputs(n)
+        naive = not options.no_naive and n <= options.naive_max
+        results["sizes"].append(
+            measure_size(inputs, workdir, naive=naive, correction=n == sizes[-1])
+        )
+    if not options.no_prefect:
+        print("  Prefect start-up ...", flush=True)
+        results["prefect_startup"] = prefect_startup(workdir, again=not options.ci)
+    print_tables(results)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = OUT_DIR / f"results-{stamp}.json"
+    target.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nresults: {target}\nwork folder (homes, databases): {workdir}")
+
+
+if __name__ == "__main__":
+    main()

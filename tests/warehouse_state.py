@@ -1,0 +1,62 @@
+"""What a home holds after runs, without run ids and timestamps: for comparing two homes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from flows.load import read_manifest
+from flows.settings import Settings
+
+# Each table with the columns that differ between equal runs (ids, clocks) left out.
+_TABLES = {
+    "core.evaluations": "run_id, loaded_at, superseded_at",
+    "core.hearings": "run_id, loaded_at, superseded_at",
+    "core.branch_reports": "run_id, loaded_at, superseded_at",
+    "meta.quarantine": "run_id",
+    "meta.files": "run_id, received_at",
+    "meta.file_receipts": "run_id, received_at",
+}
+# The part of a home a rebuild from the archive reproduces (it replays loaded files only).
+REBUILT_TABLES = ("core.evaluations", "core.hearings", "core.branch_reports", "meta.quarantine")
+
+
+def query(settings: Settings, statement: str, params: list[Any] | None = None) -> list[tuple]:
+    """Rows of one read-only query on the home's warehouse."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(statement, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def warehouse_content(settings: Settings) -> dict[str, list[tuple]]:
+    """Every loaded and bookkeeping table's rows, sorted, without run ids and timestamps."""
+    return {
+        table: query(settings, f"select * exclude ({skip}) from {table} order by all")
+        for table, skip in _TABLES.items()
+    }
+
+
+def unbalanced_files(settings: Settings) -> list[tuple]:
+    """Files whose rows read differ from rows loaded plus quarantined, per meta.file_accounting."""
+    return query(settings, "select file_name from meta.file_accounting where not balanced")
+
+
+def home_files(settings: Settings) -> dict[str, list[str]]:
+    """File names in the inbox, the archive (with the manifest's entries) and quarantine."""
+
+    def names(folder: Path) -> list[str]:
+        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+    manifest = [
+        f"{e['file_hash']} {e['file_name']} {e['archived_as']}" for e in read_manifest(settings)
+    ]
+    return {
+        "inbox": names(settings.inbox_dir) if settings.inbox_dir.exists() else [],
+        "archive": names(settings.archive_dir),
+        "manifest": manifest,
+        "quarantine": names(settings.quarantine_dir) if settings.quarantine_dir.exists() else [],
+    }

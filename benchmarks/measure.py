@@ -125,9 +125,9 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     stages.mark("prepare")
     outcomes = batch.read_batch(paths, context)
     stages.mark("read")
-    batch.validate_batch(outcomes, context)
+    staged = batch.validate_batch(outcomes, context)
     stages.mark("validate")
-    summary = batch.load_and_archive(outcomes, context, period=period)
+    summary = batch.load_and_archive(outcomes, staged, context, period=period)
     stages.mark("load")
     with open_warehouse(settings, read_only=True) as con:
         metric_rows = query_metrics(con, period)
@@ -180,9 +180,9 @@ def measure_correction(args: dict[str, Any]) -> Result:
     stages.mark("prepare")
     outcomes = batch.read_batch([Path(args["path"])], context)
     stages.mark("read")
-    batch.validate_batch(outcomes, context)
+    staged = batch.validate_batch(outcomes, context)
     stages.mark("validate")
-    summary = batch.load_and_archive(outcomes, context, period=period)
+    summary = batch.load_and_archive(outcomes, staged, context, period=period)
     stages.mark("load")
     with open_warehouse(settings, read_only=True) as con:
         rows = con.execute(

@@ -6,20 +6,20 @@ call :func:`ingest` directly without Prefect.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pandas as pd
 
+from flows.datasets import Kind
 from flows.faults import checkpoint
 from flows.housekeeping import mark_crashed_runs
-from flows.ingest import FileOutcome, read_files, validate_files
+from flows.ingest import FileOutcome, read_files, stage_files, validate_files
 from flows.load import (
     LoadSummary,
     clear_inbox,
@@ -29,6 +29,7 @@ from flows.load import (
     record_manifest,
     stash_files,
 )
+from flows.normalise import StagedTable
 from flows.privacy import load_key, redact_validation
 from flows.registry import Registry, load_registry, roster_rows
 from flows.runlock import run_lock
@@ -43,7 +44,6 @@ class BatchContext:
 
     settings: Settings
     registry: Registry
-    roster: pd.DataFrame
     key: bytes
     run_id: str
     known: set[str]
@@ -59,7 +59,9 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     """Load the registry and key, and the hashes of files already received."""
     registry = load_registry(settings.reference_dir)
     key = load_key(settings.key_path)
-    roster = roster_rows(registry, key)
+    # The ref tables hold pseudonyms: a new key means reloading them even if no file changed.
+    key_digest = hashlib.sha256(key).hexdigest()
+    registry.fingerprint = hashlib.sha256((registry.fingerprint + key_digest).encode()).hexdigest()
     known: set[str] = set()
     if settings.warehouse_path.exists():
         with open_warehouse(settings, read_only=True) as con:
@@ -67,7 +69,6 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     return BatchContext(
         settings=settings,
         registry=registry,
-        roster=roster,
         key=key,
         run_id=run_id or new_run_id(),
         known=known,
@@ -78,23 +79,22 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
 def read_batch(
     paths: list[Path], context: BatchContext, names: dict[Path, str] | None = None
 ) -> list[FileOutcome]:
-    """Read and type every file of the batch (``names``: original names of archived copies).
+    """Read every file of the batch (``names``: original names of archived copies).
 
     Inbox files gone since the batch was listed are skipped: a run that held the run lock
     before this one loaded them and cleared them from the inbox.
     """
     inbox = context.settings.inbox_dir.resolve()
     waiting = [p for p in paths if os.path.lexists(p) or not p.resolve().is_relative_to(inbox)]
-    outcomes = read_files(
-        waiting, context.settings, context.registry, context.key, context.known, names
-    )
+    outcomes = read_files(waiting, context.settings, context.known, names)
     checkpoint("read")
     return outcomes
 
 
-def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[dict[str, Any]]:
-    """Validate the batch and keep the Great Expectations results for technical readers."""
-    results = validate_files(outcomes, context.registry, context.settings)
+def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> dict[Kind, StagedTable]:
+    """Type and validate the batch's rows; keep the GX results for technical readers."""
+    staged = stage_files(outcomes, context.registry, context.key)
+    results = validate_files(outcomes, staged, context.registry, context.settings)
     if results:
         folder = context.settings.reports_dir / "validation"
         path = folder / f"{context.run_id}.json"
@@ -104,11 +104,12 @@ def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> list[d
             redacted = redact_validation(results)
             path.write_text(json.dumps(redacted, ensure_ascii=False, default=str), encoding="utf-8")
     checkpoint("validated")
-    return results
+    return staged
 
 
 def load_and_archive(
     outcomes: list[FileOutcome],
+    staged: dict[Kind, StagedTable],
     context: BatchContext,
     *,
     period: str | None = None,
@@ -135,9 +136,10 @@ def load_and_archive(
             summary = load_batch(
                 con,
                 outcomes,
+                staged,
                 settings=settings,
                 registry=context.registry,
-                roster=context.roster,
+                roster=lambda: roster_rows(context.registry, context.key),
                 run_id=context.run_id,
                 now=now,
             )
@@ -164,8 +166,8 @@ def ingest(
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare(settings, run_id)
         outcomes = read_batch(paths, context)
-        validate_batch(outcomes, context)
-        summary = load_and_archive(outcomes, context, period=period)
+        staged = validate_batch(outcomes, context)
+        summary = load_and_archive(outcomes, staged, context, period=period)
     return summary, outcomes
 
 
@@ -215,8 +217,8 @@ def rebuild(settings: Settings) -> LoadSummary:
         files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
         outcomes = read_batch([p for p, _ in files], context, dict(files))
-        validate_batch(outcomes, context)
-        summary = load_and_archive(outcomes, context, period=None, archive=False)
+        staged = validate_batch(outcomes, context)
+        summary = load_and_archive(outcomes, staged, context, period=None, archive=False)
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
     return summary

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 Kind = Literal["evaluations", "hearings", "branch_reports"]
@@ -119,14 +120,23 @@ BRANCH_KINDS: Final[tuple[str, ...]] = (
 _SPACES = re.compile(r"\s+")
 
 
+_UNIT_NOTE = re.compile(r"\((人|户|次|个|名|分|1-5分?|1～5分?|1~5分?)\)$")
+
+
 def normalise_header(text: object) -> str:
     """Header text compared by meaning: NFKC (full-width to half-width), no spaces, lower case."""
     if text is None:
         return ""
-    folded = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "")
+    return _normalise_header_text(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _normalise_header_text(text: str) -> str:
+    # Header detection looks at the same few cells of thousands of files: remember them.
+    folded = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
     folded = _SPACES.sub("", folded).lower()
     # Units or notes in brackets after the name: 参加人数(人), 走访户数（户）
-    return re.sub(r"\((人|户|次|个|名|分|1-5分?|1～5分?|1~5分?)\)$", "", folded)
+    return _UNIT_NOTE.sub("", folded)
 
 
 HEADER_INDEX: Final[dict[Kind, dict[str, str]]] = {

@@ -1,7 +1,8 @@
-"""Reading and validating a batch of input files, one outcome per file.
+"""Reading, staging and validating a batch of input files, one outcome per file.
 
-The stages the flow wires together: :func:`read_files` (hash, read, type each file),
-:func:`validate_files` (run the suites over all rows of each kind), then ``flows.load``.
+The stages the flow wires together: :func:`read_files` (hash and read each file, the part
+that can run on many workers), :func:`stage_files` (type all rows of each kind at once),
+:func:`validate_files` (run the suites over them), then ``flows.load``.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from flows.datasets import Kind
 from flows.inbox_guard import link_identity, refusal, safe_file_name
-from flows.normalise import Failure, StagedTable, stage_table, table_scrubber
-from flows.privacy import Scrubber
+from flows.normalise import Failure, StagedTable, TableSource, stage_table, table_scrubber
 from flows.readers import FileRejected, ReadResult, file_hash, read_file
 from flows.registry import Registry
 from flows.settings import Settings
@@ -39,10 +37,11 @@ class FileOutcome:
     size_bytes: int
     outcome: str  # new | duplicate | rejected, then loaded after the load stage
     read: ReadResult | None = None
-    staged: list[StagedTable] = field(default_factory=list)
     rejection: FileRejected | None = None
     duplicate_of: str | None = None
     received_as: str | None = None  # the original name, when reading an archived copy
+    rows_read: int = 0  # data rows read, set when staged
+    rows_quarantined: int = 0  # data rows held back with a reason, set when validated
 
     @property
     def file_name(self) -> str:
@@ -52,22 +51,12 @@ class FileOutcome:
     @property
     def kind(self) -> Kind | None:
         """The dataset kind of the file's tables (the first table's)."""
-        return self.staged[0].kind if self.staged else None
+        return self.read.tables[0].kind if self.read and self.read.tables else None
 
     @property
-    def rows_read(self) -> int:
-        """Data rows read from the file."""
-        return sum(len(t.frame) for t in self.staged)
-
-    @property
-    def failed_rows(self) -> set[str]:
-        """Row ids with at least one failure."""
-        return {f.row_id for t in self.staged for f in t.failures}
-
-    @property
-    def rows_quarantined(self) -> int:
-        """Data rows held back with a reason."""
-        return len(self.failed_rows)
+    def is_correction(self) -> bool:
+        """True for a corrections workbook written by minyi."""
+        return bool(self.read and self.read.correction_of)
 
 
 def is_temporary(path: Path) -> bool:
@@ -158,38 +147,47 @@ def inbox_backlog(
 def read_files(
     paths: list[Path],
     settings: Settings,
-    registry: Registry,
-    key: bytes,
     known: set[str],
     names: dict[Path, str] | None = None,
 ) -> list[FileOutcome]:
-    """Hash, read and type every file; files already loaded are marked duplicate unread."""
+    """Hash and read every file; files already received are marked duplicate unread."""
     outcomes: list[FileOutcome] = []
     seen: dict[str, str] = {}
     for path in paths:
         name = (names or {}).get(path)
         outcomes.append(_read_one(path, name, settings, known, seen))
-    # Names from every evaluation file of the batch are masked in all files' text.
-    tables = [t for o in outcomes if o.read for t in o.read.tables]
-    scrub = table_scrubber(registry, tables)
-    for outcome in outcomes:
-        _stage(outcome, registry, key, scrub)
     return outcomes
 
 
-def _stage(outcome: FileOutcome, registry: Registry, key: bytes, scrub: Scrubber) -> None:
-    """Type the tables of a file just read; mask personal data in what is kept about it."""
-    if outcome.rejection is not None:
-        values = outcome.rejection.values
-        outcome.rejection.values = {k: scrub.value(str(v)) for k, v in values.items()}
-    if outcome.read is None:
-        return
-    for table in outcome.read.tables:
-        table.extra_columns = [str(scrub(c)) for c in table.extra_columns]
-    outcome.staged = [
-        stage_table(outcome.read, t, registry, key, outcome.file_name, scrub)
-        for t in outcome.read.tables
-    ]
+def stage_files(
+    outcomes: list[FileOutcome], registry: Registry, key: bytes
+) -> dict[Kind, StagedTable]:
+    """Type the rows of every new file, all files of a kind at once.
+
+    Names found in any evaluation file of the batch, and the roster's, are masked in every
+    file's text; what is kept about rejected files (reasons, extra columns) is masked too.
+    """
+    tables = [t for o in outcomes if o.read for t in o.read.tables]
+    scrub = table_scrubber(registry, tables)
+    sources: dict[Kind, list[TableSource]] = defaultdict(list)
+    for sequence, outcome in enumerate(outcomes):
+        if outcome.rejection is not None:
+            values = outcome.rejection.values
+            outcome.rejection.values = {k: scrub.value(str(v)) for k, v in values.items()}
+        if outcome.read is None or outcome.outcome != "new":
+            continue
+        for table in outcome.read.tables:
+            table.extra_columns = [str(scrub(c)) for c in table.extra_columns]
+            sources[table.kind].append(
+                TableSource(
+                    outcome.file_hash, outcome.file_name, sequence, outcome.is_correction, table
+                )
+            )
+        outcome.rows_read = sum(len(t.rows) for t in outcome.read.tables)
+    return {
+        kind: stage_table(kind, kind_sources, registry, key, scrub)
+        for kind, kind_sources in sources.items()
+    }
 
 
 def _read_one(
@@ -218,23 +216,24 @@ def _read_one(
 
 
 def validate_files(
-    outcomes: list[FileOutcome], registry: Registry, settings: Settings
+    outcomes: list[FileOutcome],
+    staged: dict[Kind, StagedTable],
+    registry: Registry,
+    settings: Settings,
 ) -> list[dict[str, Any]]:
-    """Validate every new file's rows with its kind's suite; failures land on each table."""
-    by_kind: dict[Kind, list[StagedTable]] = defaultdict(list)
-    for outcome in outcomes:
-        for table in outcome.staged:
-            by_kind[table.kind].append(table)
+    """Validate the staged rows with each kind's suite; count each file's quarantined rows."""
     results: list[dict[str, Any]] = []
-    for kind, tables in by_kind.items():
-        validation = validate_tables(kind, tables, registry, settings.validation_chunk_rows)
+    for kind, table in staged.items():
+        validation = validate_tables(kind, table, registry, settings.validation_chunk_rows)
         results.extend(validation.results)
-        by_file: dict[str, list[Failure]] = defaultdict(list)
-        for failure in validation.failures:
-            by_file[failure.row_id.rsplit(":", 1)[0]].append(failure)
-        for table in tables:
-            table_key = f"{table.file_hash[:16]}:{table.sheet}"
-            table.failures = _first_per_cell(table.failures + by_file.get(table_key, []))
+        table.failures = _first_per_cell(table.failures + validation.failures)
+    failed_by_file: dict[str, set[str]] = defaultdict(set)
+    for table in staged.values():
+        for failure in table.failures:
+            failed_by_file[failure.row_id.split(":", 1)[0]].add(failure.row_id)
+    for outcome in outcomes:
+        if outcome.outcome == "new":
+            outcome.rows_quarantined = len(failed_by_file.get(outcome.file_hash[:16], set()))
     return results
 
 
@@ -246,11 +245,13 @@ def _first_per_cell(failures: list[Failure]) -> list[Failure]:
     return list(kept.values())
 
 
-def row_values(table: StagedTable) -> pd.Series:
-    """Each row's text as read (names pseudonymised), as JSON, indexed like the table."""
+def row_values(table: StagedTable, row_ids: set[str]) -> dict[str, str]:
+    """The text as read (names pseudonymised) of the given rows, as JSON, by row id."""
+    chosen = table.frame["row_id"].isin(row_ids)
     columns = [c for c in table.raw.columns if c != "row_number"]
-    records = table.raw[columns].astype(object).where(table.raw[columns].notna(), None)
-    return pd.Series(
-        [json.dumps(r, ensure_ascii=False) for r in records.to_dict("records")],
-        index=table.frame.index,
-    )
+    raw = table.raw.loc[chosen, columns].astype(object)
+    records = raw.where(raw.notna(), None).to_dict("records")
+    return {
+        row_id: json.dumps(record, ensure_ascii=False)
+        for row_id, record in zip(table.frame.loc[chosen, "row_id"], records, strict=True)
+    }

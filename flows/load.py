@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
 
+from flows.datasets import Kind
 from flows.faults import checkpoint
 from flows.ingest import FileOutcome, row_values
 from flows.messages import msg
@@ -63,32 +64,43 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def replace_registry(
-    con: duckdb.DuckDBPyConnection, registry: Registry, roster: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, registry: Registry, roster: Callable[[], pd.DataFrame]
 ) -> None:
-    """Replace the ref tables with the registry as it is in MINYI_HOME/reference."""
+    """Replace the ref tables with the registry in MINYI_HOME/reference, if it changed.
+
+    A national roster has millions of rows to pseudonymise: skip the work when the files
+    (and the key) are those of the last load.
+    """
+    state = con.execute(sql("load/registry_state")).fetchone()
+    if state is not None and state[0] == registry.fingerprint:
+        return
     for table, frame in (
         ("communities", registry.communities),
         ("organisations", registry.organisations),
-        ("evaluators", roster),
+        ("evaluators", roster()),
     ):
         con.execute(f"delete from ref.{table}")
         con.register("registry_rows", frame)
         con.execute(sql(f"load/replace_{table}"))
         con.unregister("registry_rows")
+    con.execute(sql("load/set_registry_state"), [registry.fingerprint])
 
 
 def load_batch(
     con: duckdb.DuckDBPyConnection,
     outcomes: list[FileOutcome],
+    staged: dict[Kind, StagedTable],
     *,
     settings: Settings,
     registry: Registry,
-    roster: pd.DataFrame,
+    roster: Callable[[], pd.DataFrame],
     run_id: str,
     now: datetime | None = None,
 ) -> LoadSummary:
     """Load every new file's valid rows and quarantine the rest, in one transaction.
 
+    Rows of all files of a kind go in with one statement; a row that a later file of the
+    batch replaces is inserted already superseded, so one batch equals file-by-file loads.
     The run's 'completed' record (``meta.runs``, started by the caller) commits with the rows,
     so a run is never left 'running' once its data is in.
     """
@@ -100,9 +112,16 @@ def load_batch(
         refresh_views(con)
         known = known_hashes(con)
         for outcome in outcomes:
-            _load_file(con, outcome, run_id, now, known)
-            known.add(outcome.file_hash)
+            if outcome.outcome == "new" and outcome.file_hash in known:
+                outcome.outcome = "duplicate"
+        loading = {o.file_hash for o in outcomes if o.outcome == "new"}
+        for table in staged.values():
+            _load_kind(con, table, loading, run_id, now)
             checkpoint("file_loaded")
+        for outcome in outcomes:
+            if outcome.outcome == "new":
+                outcome.outcome = "loaded"
+        _record_files(con, outcomes, run_id, now)
         mismatches = con.execute(sql("load/file_accounting_mismatches"), [run_id]).fetchall()
         if mismatches:
             name, read, loaded, quarantined = mismatches[0]
@@ -155,130 +174,112 @@ def summarise(outcomes: list[FileOutcome]) -> LoadSummary:
     )
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection,
-    outcome: FileOutcome,
-    run_id: str,
-    now: datetime,
-    known: set[str],
-) -> None:
-    if outcome.file_hash in known or outcome.outcome == "duplicate":
-        outcome.outcome = "duplicate"
-        already = con.execute(
-            sql("load/receipt_exists"), [outcome.file_hash, outcome.file_name]
-        ).fetchone()
-        if not (already and already[0]):
-            _receipt(con, outcome, run_id, now)
-        return
-    if outcome.outcome == "rejected":
-        _insert_file(con, outcome, run_id, now)
-        _receipt(con, outcome, run_id, now)
-        return
-    correction = bool(outcome.read and outcome.read.correction_of)
-    for table in outcome.staged:
-        _load_table(con, table, outcome, run_id, now, correction)
-    outcome.outcome = "loaded"
-    _insert_file(con, outcome, run_id, now)
-    _receipt(con, outcome, run_id, now)
-
-
-def _load_table(
+def _load_kind(
     con: duckdb.DuckDBPyConnection,
     table: StagedTable,
-    outcome: FileOutcome,
+    loading: set[str],
     run_id: str,
     now: datetime,
-    correction: bool,
 ) -> None:
-    failed = outcome.failed_rows
-    valid = table.frame[~table.frame["row_id"].isin(failed)]
+    """Supersede, insert and quarantine one kind's rows of the files being loaded."""
+    frame = table.frame[table.frame["file_hash"].isin(loading)]
+    failed = {f.row_id for f in table.failures}
+    valid = frame[~frame["row_id"].isin(failed)]
     if not valid.empty:
         con.register("staged_rows", valid)
-        supersede = _SUPERSEDE[table.kind]
-        if correction and table.kind == "evaluations":
-            supersede = "load/supersede_evaluation_forms"
-        con.execute(sql(supersede), [outcome.file_hash, now, outcome.file_hash])
-        con.execute(sql(_INSERT[table.kind]), [run_id, now])
+        con.execute(sql(_SUPERSEDE[table.kind]), [now])
+        con.execute(sql(_INSERT[table.kind]), [run_id, now, now])
         con.unregister("staged_rows")
-    quarantine = quarantine_frame(table, outcome, run_id)
+    quarantine = quarantine_frame(table, loading, run_id)
     if not quarantine.empty:
         con.register("quarantine_rows", quarantine)
         con.execute(sql("load/insert_quarantine"))
         con.unregister("quarantine_rows")
 
 
-def quarantine_frame(table: StagedTable, outcome: FileOutcome, run_id: str) -> pd.DataFrame:
-    """One row per failed cell of the table, with the reason and advice in both languages."""
-    if not table.failures:
+def quarantine_frame(table: StagedTable, loading: set[str], run_id: str) -> pd.DataFrame:
+    """One row per failed cell of the files being loaded: reason and advice in both languages,
+    and the row as read."""
+    prefixes = {h[:16] for h in loading}
+    failures = [f for f in table.failures if f.row_id[:16] in prefixes]
+    if not failures:
         return pd.DataFrame()
-    by_row = table.frame.set_index("row_id")
-    values = row_values(table)
-    values.index = table.frame["row_id"]
+    cells = pd.DataFrame(
+        {
+            "row_id": [f.row_id for f in failures],
+            "column_name": [f.column for f in failures],
+            "value": [f.value for f in failures],
+            "rule": [f.rule for f in failures],
+        },
+        dtype=object,
+    )
+    lineage = ["row_id", "file_hash", "file_name", "sheet", "row_number"]
+    rows = table.frame[lineage + (["period"] if "period" in table.frame else [])]
+    cells = cells.merge(rows, on="row_id", how="left", validate="many_to_one")
+    explained = [(*explain(table.kind, f, "zh"), *explain(table.kind, f, "en")) for f in failures]
+    cells["reason_zh"], cells["action_zh"], cells["reason_en"], cells["action_en"] = zip(
+        *explained, strict=True
+    )
+    values = row_values(table, set(cells["row_id"]))
+    cells["row_values"] = cells["row_id"].map(values)
+    cells["run_id"] = run_id
+    cells["kind"] = table.kind
+    if "period" not in cells:
+        cells["period"] = None
+    cells["period"] = cells["period"].astype(object).where(cells["period"].notna(), None)
+    return cells.drop(columns=["row_id"])
+
+
+def _record_files(
+    con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_id: str, now: datetime
+) -> None:
+    """Insert the batch's new files into meta.files and every receipt into meta.file_receipts."""
+    files = [o for o in outcomes if o.outcome in ("loaded", "rejected")]
+    if files:
+        con.register("file_rows", _file_rows(files))
+        con.execute(sql("load/insert_files"), [now, run_id])
+        con.unregister("file_rows")
+    receipts = pd.DataFrame(
+        {
+            "file_hash": [o.file_hash for o in outcomes],
+            "file_name": [o.file_name for o in outcomes],
+            "outcome": [o.outcome for o in outcomes],
+        },
+        dtype=object,
+    )
+    if not receipts.empty:
+        con.register("receipt_rows", receipts)
+        con.execute(sql("load/insert_receipts"), [run_id, now])
+        con.unregister("receipt_rows")
+
+
+def _file_rows(files: list[FileOutcome]) -> pd.DataFrame:
     records = []
-    for failure in table.failures:
-        reason_zh, action_zh = explain(table.kind, failure, "zh")
-        reason_en, action_en = explain(table.kind, failure, "en")
-        period: Any = by_row.at[failure.row_id, "period"] if "period" in by_row else None
-        row_number: Any = by_row.at[failure.row_id, "row_number"]
+    for order, outcome in enumerate(files, start=1):
+        read, rejection = outcome.read, outcome.rejection
+        loaded = outcome.outcome == "loaded"
         records.append(
             {
-                "run_id": run_id,
                 "file_hash": outcome.file_hash,
                 "file_name": outcome.file_name,
-                "kind": table.kind,
-                "sheet": table.sheet,
-                "row_number": int(row_number),
-                "column_name": failure.column,
-                "value": failure.value,
-                "rule": failure.rule,
-                "reason_zh": reason_zh,
-                "reason_en": reason_en,
-                "action_zh": action_zh,
-                "action_en": action_en,
-                "period": None if period is None or pd.isna(period) else str(period),
-                "row_values": values[failure.row_id],
+                "kind": outcome.kind if loaded else None,
+                "size_bytes": outcome.size_bytes,
+                "status": "loaded" if loaded else "rejected",
+                "encoding": read.encoding if read else None,
+                "sheets": [t.sheet for t in read.tables] if read and loaded else [],
+                "extra_columns": sorted({c for t in read.tables for c in t.extra_columns})
+                if read and loaded
+                else [],
+                "is_correction": outcome.is_correction,
+                "rows_read": outcome.rows_read if loaded else 0,
+                "rows_loaded": outcome.rows_read - outcome.rows_quarantined if loaded else 0,
+                "rows_quarantined": outcome.rows_quarantined if loaded else 0,
+                "reason_zh": rejection.reason("zh") if rejection else None,
+                "reason_en": rejection.reason("en") if rejection else None,
+                "batch_order": order,
             }
         )
     return pd.DataFrame.from_records(records)
-
-
-def _insert_file(
-    con: duckdb.DuckDBPyConnection, outcome: FileOutcome, run_id: str, now: datetime
-) -> None:
-    read = outcome.read
-    rejection = outcome.rejection
-    loaded = outcome.outcome == "loaded"
-    extra = sorted({c for t in read.tables for c in t.extra_columns}) if read else []
-    con.execute(
-        sql("load/insert_file"),
-        [
-            outcome.file_hash,
-            outcome.file_name,
-            outcome.kind,
-            outcome.size_bytes,
-            now,
-            run_id,
-            "loaded" if loaded else "rejected",
-            read.encoding if read else None,
-            [t.sheet for t in read.tables] if read else [],
-            extra,
-            bool(read and read.correction_of),
-            outcome.rows_read,
-            outcome.rows_read - outcome.rows_quarantined,
-            outcome.rows_quarantined,
-            rejection.reason("zh") if rejection else None,
-            rejection.reason("en") if rejection else None,
-        ],
-    )
-
-
-def _receipt(
-    con: duckdb.DuckDBPyConnection, outcome: FileOutcome, run_id: str, now: datetime
-) -> None:
-    con.execute(
-        sql("load/insert_receipt"),
-        [run_id, outcome.file_hash, outcome.file_name, now, outcome.outcome],
-    )
 
 
 def archive_path(settings: Settings, digest: str, suffix: str) -> Path:

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from flows.datasets import COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Column, Kind
 from flows.periods import parse_period, period_of
 from flows.privacy import Scrubber, mask_personal_numbers, person_names, pseudonym
-from flows.readers import ReadResult, SheetTable
+from flows.readers import SheetTable
 from flows.registry import Registry, lookup_key
 
 MISSING = object()
@@ -35,14 +36,27 @@ class Failure:
     rule: str
 
 
-@dataclass
-class StagedTable:
-    """One table's rows, typed and ready to validate, with the text as read beside them."""
+@dataclass(frozen=True)
+class TableSource:
+    """One table read from one file, with what the batch knows of that file."""
 
-    kind: Kind
     file_hash: str
     file_name: str
-    sheet: str
+    sequence: int  # order in the batch: a later file supersedes an earlier one
+    correction: bool  # a corrections workbook replaces rows one by one
+    table: SheetTable
+
+
+@dataclass
+class StagedTable:
+    """All rows of one dataset kind in a batch, typed, with the text as read beside them.
+
+    ``frame`` has the lineage columns (row_id, file_hash, file_name, sheet, row_number,
+    sequence, correction), the typed columns and derived ones; ``raw`` the text as read
+    (names pseudonymised, personal numbers masked), on the same index.
+    """
+
+    kind: Kind
     frame: pd.DataFrame
     raw: pd.DataFrame
     failures: list[Failure] = field(default_factory=list)
@@ -142,7 +156,7 @@ def _typed_column(
     column: Column, series: pd.Series, row_ids: pd.Series, failures: list[Failure]
 ) -> pd.Series:
     if column.kind not in _PARSERS:
-        return series.map(_text, na_action="ignore")
+        return _map_unique(series, _text)
     parse, rule = _PARSERS[column.kind]
     parsed = _map_unique(series, parse)
     bad = parsed.map(lambda v: v is MISSING, na_action="ignore").fillna(False).astype(bool)
@@ -160,38 +174,50 @@ def _typed_column(
 
 
 def stage_table(
-    read: ReadResult,
-    table: SheetTable,
-    registry: Registry,
-    key: bytes,
-    name: str | None = None,
-    scrub: Scrubber | None = None,
+    kind: Kind, sources: list[TableSource], registry: Registry, key: bytes, scrub: Scrubber
 ) -> StagedTable:
-    """Type one table's text rows, resolve registry ids, pseudonymise names, mask numbers."""
-    rows = table.rows.reset_index(drop=True)
-    rows = scrub_rows(rows, scrub or table_scrubber(registry, [table]), registry)
-    row_ids = read.file_hash[:16] + ":" + table.sheet + ":" + rows["row_number"].astype(str)
-    failures: list[Failure] = []
+    """Type the rows of many tables of one kind at once: ids, pseudonyms, masked text.
+
+    Work is done once per column over the whole batch (and once per distinct value), not
+    once per file: a national batch has thousands of small files.
+    """
+    lengths = [len(source.table.rows) for source in sources]
+    rows = (
+        pd.concat([source.table.rows for source in sources], ignore_index=True)
+        if sources
+        else pd.DataFrame(columns=[*[c.name for c in COLUMNS[kind]], "row_number"])
+    )
+    rows = scrub_rows(rows, scrub, registry)
     frame = pd.DataFrame(
         {
-            "row_id": row_ids,
-            "file_hash": read.file_hash,
-            "sheet": table.sheet,
-            "row_number": rows["row_number"].astype("int64"),
+            "file_hash": np.repeat([s.file_hash for s in sources], lengths),
+            "file_name": np.repeat([s.file_name for s in sources], lengths),
+            "sheet": np.repeat([s.table.sheet for s in sources], lengths),
+            "row_number": rows["row_number"].astype("int64").to_numpy(),
+            "sequence": np.repeat([s.sequence for s in sources], lengths).astype("int64"),
+            "correction": np.repeat([s.correction for s in sources], lengths).astype(bool),
         }
     )
-    raw = rows.copy()
-    for column in COLUMNS[table.kind]:
-        frame[column.name] = _typed_column(column, rows[column.name], row_ids, failures)
-    _resolve(table.kind, frame, raw, registry, key)
-    return StagedTable(
-        table.kind, read.file_hash, name or read.path.name, table.sheet, frame, raw, failures
+    frame.insert(
+        0,
+        "row_id",
+        frame["file_hash"].str.slice(0, 16)
+        + ":"
+        + frame["sheet"]
+        + ":"
+        + frame["row_number"].astype(str),
     )
+    failures: list[Failure] = []
+    raw = rows.copy()
+    for column in COLUMNS[kind]:
+        frame[column.name] = _typed_column(column, rows[column.name], frame["row_id"], failures)
+    _resolve(kind, frame, raw, registry, key)
+    return StagedTable(kind, frame, raw, failures)
 
 
 def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
     """A scrubber for the roster's names and the names in the tables' evaluator column."""
-    names = person_names(registry.evaluators["evaluator"])
+    names = person_names(registry.evaluators["evaluator"].dropna().unique())
     for table in tables:
         if "evaluator" in table.rows:
             names |= person_names(table.rows["evaluator"].dropna().unique())
@@ -259,13 +285,11 @@ def _period_start(periods: pd.Series) -> pd.Series:
 
 def _record_keys(frame: pd.DataFrame) -> pd.Series:
     """The record id when given, else a digest of community, date, kind and topic."""
-
-    def key(row: pd.Series) -> str:
-        if isinstance(row["record_id"], str) and row["record_id"]:
-            return row["record_id"]
-        parts = [str(row[c]) for c in ("community_id", "held_on", "kind", "topic")]
-        return "h_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    return frame.apply(key, axis=1)
+    given = frame["record_id"].astype(object)
+    missing = given.isna() | (given == "")
+    keys = given.copy()
+    if missing.any():
+        parts = frame.loc[missing, ["community_id", "held_on", "kind", "topic"]].astype(str)
+        joined = parts.agg("|".join, axis=1)
+        keys[missing] = ["h_" + hashlib.sha256(text.encode()).hexdigest()[:16] for text in joined]
+    return keys

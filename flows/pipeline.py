@@ -14,8 +14,10 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 
 from flows import batch, reports
+from flows.datasets import Kind
 from flows.ingest import FileOutcome, ready_inbox_files
 from flows.load import LoadSummary
+from flows.normalise import StagedTable
 from flows.periods import last_closed_period, parse_period
 from flows.publish import publish
 from flows.runlock import run_lock
@@ -54,10 +56,11 @@ def read_task(paths: list[Path], context: batch.BatchContext) -> list[FileOutcom
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_task(outcomes: list[FileOutcome], context: batch.BatchContext) -> int:
-    """Run the Great Expectations suites; returns the number of failed cells."""
-    batch.validate_batch(outcomes, context)
-    return sum(len(t.failures) for o in outcomes for t in o.staged)
+def validate_task(
+    outcomes: list[FileOutcome], context: batch.BatchContext
+) -> dict[Kind, StagedTable]:
+    """Type all rows of each kind and run the Great Expectations suites over them."""
+    return batch.validate_batch(outcomes, context)
 
 
 @task(
@@ -68,10 +71,15 @@ def validate_task(outcomes: list[FileOutcome], context: batch.BatchContext) -> i
     retry_condition_fn=lambda _task, _run, state: _is_lock_failure(state),
 )
 def load_task(
-    outcomes: list[FileOutcome], context: batch.BatchContext, period: str | None
+    outcomes: list[FileOutcome],
+    staged: dict[Kind, StagedTable],
+    context: batch.BatchContext,
+    period: str | None,
 ) -> LoadSummary:
     """Commit the batch in one transaction, then archive the files."""
-    return batch.load_and_archive(outcomes, context, period=period, flow_run_id=_flow_run_id())
+    return batch.load_and_archive(
+        outcomes, staged, context, period=period, flow_run_id=_flow_run_id()
+    )
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -193,8 +201,8 @@ def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunRes
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare_task(settings, run_id)
         outcomes = _read(settings, paths, context)
-        validate_task(outcomes, context)
-        summary = load_task(outcomes, context, period)
+        staged = validate_task(outcomes, context)
+        summary = load_task(outcomes, staged, context, period)
         publish_task(settings)
     get_run_logger().info("loaded %s", asdict(summary))
     return RunResult(run_id, period, summary, _file_rows(outcomes))

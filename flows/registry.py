@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class Registry:
     evaluators: pd.DataFrame
     community_lookup: dict[str, str] = field(default_factory=dict)
     org_lookup: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""  # sha256 of the three registry files, to skip reloading them
 
     def community_id(self, value: str) -> str:
         """The community id for an id or registered name; the value itself when unknown."""
@@ -64,18 +67,29 @@ def load_registry(reference_dir: Path) -> Registry:
     for oid, name in zip(organisations["org_id"], organisations["name"], strict=True):
         org_lookup[lookup_key(oid)] = oid
         org_lookup.setdefault(lookup_key(name), oid)
-    return Registry(communities, organisations, evaluators, community_lookup, org_lookup)
+    digest = hashlib.sha256()
+    for name in _REGISTRY_FILES:
+        digest.update((reference_dir / name).read_bytes())
+    return Registry(
+        communities, organisations, evaluators, community_lookup, org_lookup, digest.hexdigest()
+    )
 
 
 def roster_rows(registry: Registry, key: bytes) -> pd.DataFrame:
     """The evaluator roster as stored in the warehouse: names replaced by keyed pseudonyms."""
     roster = registry.evaluators
     roles = {**ROLES, **{v: v for v in ROLES.values()}}
+
+    def each_distinct(column: str, convert: Callable[[str], str]) -> pd.Series:
+        # A roster repeats periods, roles and (across periods) names: convert each once.
+        values = roster[column].astype(str)
+        return values.map({v: convert(v) for v in values.unique()})
+
     return pd.DataFrame(
         {
-            "period": [str(parse_period(p) or p) for p in roster["period"]],
-            "evaluator_key": [pseudonym(n, key) for n in roster["evaluator"]],
-            "role": [roles.get(str(r), str(r)) for r in roster["role"]],
-            "community_id": [registry.community_id(c) for c in roster["community_id"]],
+            "period": each_distinct("period", lambda p: str(parse_period(p) or p)),
+            "evaluator_key": each_distinct("evaluator", lambda n: pseudonym(n, key)),
+            "role": each_distinct("role", lambda r: roles.get(r, r)),
+            "community_id": each_distinct("community_id", registry.community_id),
         }
     )

@@ -77,17 +77,19 @@ class ValidationOutcome:
     results: list[dict[str, Any]]
 
 
-def _chunks(tables: list[StagedTable], max_rows: int) -> Iterator[list[StagedTable]]:
-    chunk: list[StagedTable] = []
+def _chunks(frame: pd.DataFrame, max_rows: int) -> Iterator[pd.DataFrame]:
+    """Slices of at most ``max_rows`` rows that never split a file (uniqueness is per file)."""
+    if frame.empty:
+        return
+    sizes = frame.groupby("sequence", sort=False).size()
+    start = 0
     size = 0
-    for table in tables:
-        if chunk and size + len(table.frame) > max_rows:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(table)
-        size += len(table.frame)
-    if chunk:
-        yield chunk
+    for rows in sizes.to_numpy():
+        if size and size + rows > max_rows:
+            yield frame.iloc[start : start + size]
+            start, size = start + size, 0
+        size += int(rows)
+    yield frame.iloc[start : start + size]
 
 
 def _report_column(config: Any) -> str:
@@ -102,15 +104,14 @@ def _value_column(config: Any) -> str:
 
 
 def validate_tables(
-    kind: Kind, tables: list[StagedTable], registry: Registry, max_rows: int = 200_000
+    kind: Kind, table: StagedTable, registry: Registry, max_rows: int = 200_000
 ) -> ValidationOutcome:
-    """Run the kind's suite over the tables' rows; return one failure per broken cell."""
+    """Run the kind's suite over the staged rows; return one failure per broken cell."""
     suite = load_suite(kind)
     parameters = suite_parameters(registry)
     failures: list[Failure] = []
     results: list[dict[str, Any]] = []
-    for chunk in _chunks([t for t in tables if not t.frame.empty], max_rows):
-        frame = pd.concat([t.frame for t in chunk], ignore_index=True)
+    for frame in _chunks(table.frame, max_rows):
         batch = _batch_definition(kind).get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(
             suite,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from flows.batch import ingest
 from flows.datasets import COLUMNS, Kind
-from flows.ingest import FileOutcome, read_files, validate_files
+from flows.ingest import FileOutcome, read_files, stage_files, validate_files
 from flows.load import LoadSummary
+from flows.normalise import Failure
 from flows.privacy import load_key
 from flows.registry import load_registry
 from flows.settings import Settings
@@ -92,22 +96,34 @@ def write_csv(path: Path, kind: Kind, rows: list[list[str]], encoding: str = "ut
     return path
 
 
-def validated(settings: Settings, paths: list[Path]) -> list[FileOutcome]:
+@dataclass
+class CheckedFile:
+    """One file after staging and validation: its outcome and its rows, typed."""
+
+    outcome: FileOutcome
+    frame: pd.DataFrame
+    failures: list[Failure]
+
+
+def validated(settings: Settings, paths: list[Path]) -> list[CheckedFile]:
     """Read, stage and validate files without loading them."""
     registry = load_registry(settings.reference_dir)
-    outcomes = read_files(paths, settings, registry, load_key(settings.key_path), set())
-    validate_files(outcomes, registry, settings)
-    return outcomes
+    outcomes = read_files(paths, settings, set())
+    staged = stage_files(outcomes, registry, load_key(settings.key_path))
+    validate_files(outcomes, staged, registry, settings)
+    checked = []
+    for outcome in outcomes:
+        prefix = outcome.file_hash[:16]
+        frames = [t.frame[t.frame["file_hash"] == outcome.file_hash] for t in staged.values()]
+        failures = [f for t in staged.values() for f in t.failures if f.row_id[:16] == prefix]
+        checked.append(CheckedFile(outcome, pd.concat(frames, ignore_index=True), failures))
+    return checked
 
 
-def failures_by_row(outcome: FileOutcome) -> set[tuple[int, str, str]]:
+def failures_by_row(checked: CheckedFile) -> set[tuple[int, str, str]]:
     """(row number, column, rule) of every failed cell of a file."""
-    found = set()
-    for table in outcome.staged:
-        numbers = dict(zip(table.frame["row_id"], table.frame["row_number"], strict=True))
-        for failure in table.failures:
-            found.add((int(numbers[failure.row_id]), failure.column, failure.rule))
-    return found
+    numbers = dict(zip(checked.frame["row_id"], checked.frame["row_number"], strict=True))
+    return {(int(numbers[f.row_id]), f.column, f.rule) for f in checked.failures}
 
 
 def ingest_paths(settings: Settings, paths: list[Path]) -> LoadSummary:

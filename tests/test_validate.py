@@ -133,4 +133,4 @@ def test_org_and_community_accepted_by_registered_name(tmp_path: Path, settings:
     rows = [branch_report(org="和平社区第一楼院党支部")]
     (outcome,) = validated(settings, [write_csv(tmp_path / "b.csv", "branch_reports", rows)])
     assert failures_by_row(outcome) == set()
-    assert outcome.staged[0].frame["org_id"].tolist() == ["B01"]
+    assert outcome.frame["org_id"].tolist() == ["B01"]

@@ -67,3 +67,9 @@ create table if not exists meta.settings (
     unit_target double not null,
     report_deadline_days integer not null
 );
+
+-- Fingerprint of the registry files (and pseudonym key) last loaded into ref.*: one row.
+create table if not exists meta.registry_state (
+    id integer primary key,
+    fingerprint varchar not null
+);

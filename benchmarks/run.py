@@ -52,8 +52,10 @@ def machine() -> dict[str, Any]:
 def run_child(what: str, args: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measurement in a fresh process; its result plus the process's own wall time."""
     started = time.perf_counter()
+    # Thousands of file paths do not fit on a command line: hand them over on stdin.
     done = subprocess.run(
-        [sys.executable, str(MEASURE), what, json.dumps(args, ensure_ascii=False)],
+        [sys.executable, str(MEASURE), what, "-"],
+        input=json.dumps(args, ensure_ascii=False),
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -23,6 +23,7 @@ from flows.ingest import FileOutcome, read_files, stage_files, validate_files
 from flows.load import (
     LoadSummary,
     clear_inbox,
+    combine,
     known_hashes,
     load_batch,
     read_manifest,
@@ -155,6 +156,32 @@ def load_and_archive(
     return summary
 
 
+def file_batches(paths: list[Path], max_bytes: int) -> list[list[Path]]:
+    """``paths`` in order, cut into batches of at most ``max_bytes`` of input each.
+
+    Each batch is read, validated and committed on its own, so memory stays bounded however
+    large the inbox is; a single file larger than the bound makes a batch of its own.
+    """
+    batches: list[list[Path]] = []
+    size = 0
+    for path in paths:
+        try:
+            bytes_ = path.lstat().st_size
+        except OSError:
+            bytes_ = 0
+        if not batches or (size + bytes_ > max_bytes and batches[-1]):
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += bytes_
+    return batches
+
+
+def batch_context(context: BatchContext, number: int) -> BatchContext:
+    """The context of the ``number``-th batch of a run (each batch records its own run row)."""
+    return context if number == 0 else replace(context, run_id=f"{context.run_id}-{number}")
+
+
 def ingest(
     settings: Settings,
     paths: list[Path],
@@ -162,13 +189,19 @@ def ingest(
     run_id: str | None = None,
     period: str | None = None,
 ) -> tuple[LoadSummary, list[FileOutcome]]:
-    """Read, validate, load and archive ``paths`` as one batch, holding the run lock."""
+    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock."""
+    summaries: list[LoadSummary] = []
+    outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare(settings, run_id)
-        outcomes = read_batch(paths, context)
-        staged = validate_batch(outcomes, context)
-        summary = load_and_archive(outcomes, staged, context, period=period)
-    return summary, outcomes
+        for number, group in enumerate(file_batches(paths, settings.batch_bytes)):
+            part = batch_context(context, number)
+            read = read_batch(group, part)
+            staged = validate_batch(read, part)
+            summaries.append(load_and_archive(read, staged, part, period=period))
+            context.known |= {o.file_hash for o in read}
+            outcomes.extend(read)
+    return combine(summaries), outcomes
 
 
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:

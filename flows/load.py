@@ -160,6 +160,13 @@ def _finish_run(con: duckdb.DuckDBPyConnection, run_id: str, summary: LoadSummar
     )
 
 
+def combine(summaries: list[LoadSummary]) -> LoadSummary:
+    """The totals of several batches of one run."""
+    return LoadSummary(
+        *[sum(getattr(s, f) for s in summaries) for f in LoadSummary.__dataclass_fields__]
+    )
+
+
 def summarise(outcomes: list[FileOutcome]) -> LoadSummary:
     """Totals over a batch's file outcomes."""
     loaded = [o for o in outcomes if o.outcome == "loaded"]

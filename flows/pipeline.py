@@ -16,7 +16,7 @@ from prefect.task_runners import TaskRunner
 from flows import batch, reports
 from flows.datasets import Kind
 from flows.ingest import FileOutcome, ready_inbox_files
-from flows.load import LoadSummary
+from flows.load import LoadSummary, combine
 from flows.normalise import StagedTable
 from flows.periods import last_closed_period, parse_period
 from flows.publish import publish
@@ -198,12 +198,19 @@ def with_task_runner(flow_: Flow[_P, _R], settings: Settings) -> Flow[_P, _R]:
 
 def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunResult:
     run_id = _flow_run_id() or batch.new_run_id()
+    summaries: list[LoadSummary] = []
+    outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare_task(settings, run_id)
-        outcomes = _read(settings, paths, context)
-        staged = validate_task(outcomes, context)
-        summary = load_task(outcomes, staged, context, period)
+        for number, group in enumerate(batch.file_batches(paths, settings.batch_bytes)):
+            part = batch.batch_context(context, number)
+            read = _read(settings, group, part)
+            staged = validate_task(read, part)
+            summaries.append(load_task(read, staged, part, period))
+            context.known |= {o.file_hash for o in read}
+            outcomes.extend(read)
         publish_task(settings)
+    summary = combine(summaries)
     get_run_logger().info("loaded %s", asdict(summary))
     return RunResult(run_id, period, summary, _file_rows(outcomes))
 

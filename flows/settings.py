@@ -42,6 +42,8 @@ class Settings:
     max_file_bytes: int = 100 * 1024 * 1024
     # Rows validated per Great Expectations batch (bounds memory on large inboxes).
     validation_chunk_rows: int = 200_000
+    # Input bytes read, validated and committed per batch: bounds memory on a large inbox.
+    batch_bytes: int = 16 * 1024 * 1024
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
@@ -121,6 +123,7 @@ _ENV = {
     "lock_timeout_seconds": "MINYI_LOCK_TIMEOUT_SECONDS",
     "max_file_bytes": "MINYI_MAX_FILE_BYTES",
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
+    "batch_bytes": "MINYI_BATCH_BYTES",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
     "task_runner": "MINYI_TASK_RUNNER",

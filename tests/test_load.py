@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -245,3 +246,28 @@ def test_rebuild_equals_incremental(settings: Settings) -> None:
     incremental = _snapshot(settings)
     rebuild(settings)
     assert _snapshot(settings) == incremental
+
+
+def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> None:
+    paths = _inbox_batch(settings)
+    paths.append(
+        write_csv(
+            settings.inbox_dir / "e2.csv",
+            "evaluations",
+            [evaluation(evaluator="甲", verdict="基本满意")],
+        )
+    )
+    copies = tmp_path / "copies"
+    shutil.copytree(settings.inbox_dir, copies)
+    summary, _ = ingest(settings, paths)
+    one_batch = _snapshot(settings)
+
+    other = replace(settings, home=tmp_path / "other", batch_bytes=1)
+    shutil.copytree(settings.reference_dir, other.reference_dir)
+    shutil.copytree(copies, other.inbox_dir)
+    shutil.copy(settings.key_path, other.key_path)
+    split_summary, _ = ingest(other, [other.inbox_dir / p.name for p in paths])
+    assert split_summary == summary
+    assert _snapshot(other) == one_batch
+    runs = _rows(other, "select count(*) from meta.runs where status = 'completed'")
+    assert runs == [(len(paths),)]

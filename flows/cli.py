@@ -65,6 +65,16 @@ def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
     _print_result(settings, result)
 
 
+def _say_totals(settings: Settings, summary: Any) -> None:
+    _say(
+        settings,
+        "run_done",
+        files=summary.files_seen,
+        loaded=summary.rows_loaded,
+        quarantined=summary.rows_quarantined,
+    )
+
+
 def _print_result(settings: Settings, result: Any) -> None:
     summary = result.summary
     for row in result.files:
@@ -74,13 +84,7 @@ def _print_result(settings: Settings, result: Any) -> None:
         elif row["reason"]:
             detail += f"  {row['reason']}"
         typer.echo(detail)
-    _say(
-        settings,
-        "run_done",
-        files=summary.files_seen,
-        loaded=summary.rows_loaded,
-        quarantined=summary.rows_quarantined,
-    )
+    _say_totals(settings, summary)
     if result.reports:
         _say(settings, "reports_at", path=Path(result.reports[0]).parent)
 
@@ -232,13 +236,7 @@ def rebuild() -> None:
     from flows.batch import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)
-    _say(
-        settings,
-        "run_done",
-        files=summary.files_seen,
-        loaded=summary.rows_loaded,
-        quarantined=summary.rows_quarantined,
-    )
+    _say_totals(settings, summary)
 
 
 def main() -> None:

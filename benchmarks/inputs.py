@@ -102,15 +102,6 @@ def _write_utf8_copies(inputs: Inputs) -> None:
             csv.writer(fh).writerows(rows)
 
 
-def input_rows(inputs: Inputs) -> int:
-    """Data rows in all files (header lines excluded), counted on the UTF-8 copies."""
-    total = 0
-    for path in inputs.utf8_dir.rglob("*.csv"):
-        with path.open(encoding="utf-8", newline="") as fh:
-            total += sum(1 for _ in csv.reader(fh)) - 1
-    return total
-
-
 def write_correction(inputs: Inputs, target_dir: Path) -> Path:
     """A corrected copy of the first subdistrict's branch report: one member count changed."""
     from openpyxl import load_workbook

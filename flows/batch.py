@@ -50,6 +50,13 @@ class BatchContext:
     known: set[str]
     started_at: datetime
 
+    @property
+    def registry_state(self) -> str:
+        """What the ref tables were built from: the registry files and, as they hold
+        pseudonyms, the key (a new key means reloading them even if no file changed)."""
+        key_digest = hashlib.sha256(self.key).hexdigest()
+        return hashlib.sha256((self.registry.fingerprint + key_digest).encode()).hexdigest()
+
 
 def new_run_id() -> str:
     """A fresh run id for runs outside Prefect."""
@@ -60,9 +67,6 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     """Load the registry and key, and the hashes of files already received."""
     registry = load_registry(settings.reference_dir)
     key = load_key(settings.key_path)
-    # The ref tables hold pseudonyms: a new key means reloading them even if no file changed.
-    key_digest = hashlib.sha256(key).hexdigest()
-    registry.fingerprint = hashlib.sha256((registry.fingerprint + key_digest).encode()).hexdigest()
     known: set[str] = set()
     if settings.warehouse_path.exists():
         with open_warehouse(settings, read_only=True) as con:
@@ -140,6 +144,7 @@ def load_and_archive(
                 staged,
                 settings=settings,
                 registry=context.registry,
+                registry_state=context.registry_state,
                 roster=lambda: roster_rows(context.registry, context.key),
                 run_id=context.run_id,
                 now=now,

@@ -166,19 +166,3 @@ def match_headers(kind: Kind, headers: list[str]) -> dict[int, str]:
             found[position] = name
             taken.add(name)
     return found
-
-
-def recognise_kind(headers: list[str]) -> tuple[Kind | None, dict[int, str]]:
-    """The dataset kind whose columns best match these headers, with the column mapping.
-
-    A kind is recognised when it has the most required columns matched and at least
-    half of them; ties are broken by the share of required columns found.
-    """
-    best: tuple[float, Kind | None, dict[int, str]] = (0.0, None, {})
-    for kind in KINDS:
-        mapping = match_headers(kind, headers)
-        required = set(required_columns(kind))
-        share = len(required & set(mapping.values())) / len(required)
-        if share >= 0.5 and share > best[0]:
-            best = (share, kind, mapping)
-    return best[1], best[2]

@@ -64,7 +64,10 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def replace_registry(
-    con: duckdb.DuckDBPyConnection, registry: Registry, roster: Callable[[], pd.DataFrame]
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    roster: Callable[[], pd.DataFrame],
+    registry_state: str,
 ) -> None:
     """Replace the ref tables with the registry in MINYI_HOME/reference, if it changed.
 
@@ -72,7 +75,7 @@ def replace_registry(
     (and the key) are those of the last load.
     """
     state = con.execute(sql("load/registry_state")).fetchone()
-    if state is not None and state[0] == registry.fingerprint:
+    if state is not None and state[0] == registry_state:
         return
     for table, frame in (
         ("communities", registry.communities),
@@ -83,7 +86,7 @@ def replace_registry(
         con.register("registry_rows", frame)
         con.execute(sql(f"load/replace_{table}"))
         con.unregister("registry_rows")
-    con.execute(sql("load/set_registry_state"), [registry.fingerprint])
+    con.execute(sql("load/set_registry_state"), [registry_state])
 
 
 def load_batch(
@@ -93,6 +96,7 @@ def load_batch(
     *,
     settings: Settings,
     registry: Registry,
+    registry_state: str,
     roster: Callable[[], pd.DataFrame],
     run_id: str,
     now: datetime | None = None,
@@ -108,7 +112,7 @@ def load_batch(
     con.execute("begin transaction")
     try:
         write_settings(con, settings)
-        replace_registry(con, registry, roster)
+        replace_registry(con, registry, roster, registry_state)
         refresh_views(con)
         known = known_hashes(con)
         for outcome in outcomes:

@@ -217,7 +217,7 @@ def stage_table(
 
 def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
     """A scrubber for the roster's names and the names in the tables' evaluator column."""
-    names = person_names(registry.evaluators["evaluator"].dropna().unique())
+    names = set(registry.roster_names)
     for table in tables:
         if "evaluator" in table.rows:
             names |= person_names(table.rows["evaluator"].dropna().unique())
@@ -231,7 +231,7 @@ def scrub_rows(rows: pd.DataFrame, scrub: Scrubber, registry: Registry) -> pd.Da
     a cell that fails a rule is kept as read in the quarantine, so all of them are masked.
     Registered community and organisation names are kept whole even if they hold a name.
     """
-    registered = registry.community_lookup.keys() | registry.org_lookup.keys()
+    registered = registry.registered_keys
 
     def scrub_cell(value: object) -> object:
         if isinstance(value, str) and lookup_key(value) in registered:

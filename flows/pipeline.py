@@ -232,10 +232,3 @@ def ingest_inbox(home: str | None = None) -> RunResult:
     """Ingest whatever complete files wait in the inbox."""
     settings = load_settings(home=home)
     return _ingest(settings, ready_inbox_files(settings), None)
-
-
-@flow(name="ingest-files", log_prints=False)
-def ingest_files(paths: list[str], home: str | None = None) -> RunResult:
-    """Ingest the named files (they stay where they are; a copy goes to the archive)."""
-    settings = load_settings(home=home)
-    return _ingest(settings, [Path(p) for p in paths], None)

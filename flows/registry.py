@@ -7,13 +7,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from flows.datasets import ROLES
 from flows.periods import parse_period
-from flows.privacy import pseudonym
+from flows.privacy import person_names, pseudonym
 
 _REGISTRY_FILES = ("communities.csv", "organisations.csv", "evaluators.csv")
 
@@ -33,6 +34,16 @@ class Registry:
     community_lookup: dict[str, str] = field(default_factory=dict)
     org_lookup: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""  # sha256 of the three registry files, to skip reloading them
+
+    @cached_property
+    def registered_keys(self) -> frozenset[str]:
+        """Lookup keys of every registered community and organisation id and name."""
+        return frozenset(self.community_lookup.keys() | self.org_lookup.keys())
+
+    @cached_property
+    def roster_names(self) -> frozenset[str]:
+        """The roster's names as masked in free text (computed once, not once per batch)."""
+        return person_names(self.evaluators["evaluator"].dropna().unique())
 
     def community_id(self, value: str) -> str:
         """The community id for an id or registered name; the value itself when unknown."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +176,3 @@ def load_settings(
     if settings.lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {settings.lang!r}")
     return settings
-
-
-def with_home(settings: Settings, home: Path) -> Settings:
-    """The same settings pointed at another home folder."""
-    return replace(settings, home=home.resolve())

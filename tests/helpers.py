@@ -96,6 +96,23 @@ def write_csv(path: Path, kind: Kind, rows: list[list[str]], encoding: str = "ut
     return path
 
 
+def hearings_and_reports(inbox: Path) -> list[Path]:
+    """A GB18030 hearings file and a branch-report file, each with one valid and one bad row."""
+    return [
+        write_csv(
+            inbox / "h.csv",
+            "hearings",
+            [hearing(record_id="H-1"), hearing(record_id="H-2", opinions_resolved="99")],
+            encoding="gb18030",
+        ),
+        write_csv(
+            inbox / "b.csv",
+            "branch_reports",
+            [branch_report(org="B01"), branch_report(org="U01", took_part="是")],
+        ),
+    ]
+
+
 @dataclass
 class CheckedFile:
     """One file after staging and validation: its outcome and its rows, typed."""

@@ -31,7 +31,7 @@ from flows.settings import REPO_ROOT, Settings, load_settings
 from flows.storage import HomeNotWritable
 from flows.warehouse import WarehouseLocked
 from tests.conftest import REFERENCE
-from tests.helpers import branch_report, evaluation, hearing, write_csv
+from tests.helpers import evaluation, hearing, hearings_and_reports, write_csv
 from tests.warehouse_state import (
     REBUILT_TABLES,
     home_files,
@@ -89,17 +89,7 @@ def _write_batch(inbox: Path) -> None:
     )
     files = [
         first,
-        write_csv(
-            inbox / "h.csv",
-            "hearings",
-            [hearing(record_id="H-1"), hearing(record_id="H-2", opinions_resolved="99")],
-            encoding="gb18030",
-        ),
-        write_csv(
-            inbox / "b.csv",
-            "branch_reports",
-            [branch_report(org="B01"), branch_report(org="U01", took_part="是")],
-        ),
+        *hearings_and_reports(inbox),
         write_csv(
             inbox / "e2.csv",
             "evaluations",

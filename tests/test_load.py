@@ -10,7 +10,7 @@ import duckdb
 
 from flows.batch import ingest, rebuild
 from flows.settings import Settings
-from tests.helpers import branch_report, evaluation, hearing, write_csv
+from tests.helpers import branch_report, evaluation, hearings_and_reports, write_csv
 
 CORE_COLUMNS = {
     "evaluations": "period, community_id, evaluator_key, role, verdict, service_attitude, "
@@ -61,17 +61,7 @@ def _inbox_batch(settings: Settings) -> list[Path]:
                 evaluation(evaluator="丙", service_attitude="9"),
             ],
         ),
-        write_csv(
-            inbox / "h.csv",
-            "hearings",
-            [hearing(record_id="H-1"), hearing(record_id="H-2", opinions_resolved="99")],
-            encoding="gb18030",
-        ),
-        write_csv(
-            inbox / "b.csv",
-            "branch_reports",
-            [branch_report(org="B01"), branch_report(org="U01", took_part="是")],
-        ),
+        *hearings_and_reports(inbox),
     ]
 
 
@@ -271,3 +261,9 @@ def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> No
     assert _snapshot(other) == one_batch
     runs = _rows(other, "select count(*) from meta.runs where status = 'completed'")
     assert runs == [(len(paths),)]
+
+
+def test_warehouse_is_written_for_duckdb_1x_clients(settings: Settings) -> None:
+    ingest(settings, _inbox_batch(settings))
+    tags = _rows(settings, "select tags from duckdb_databases() where database_name = 'warehouse'")
+    assert tags == [({"storage_version": "v1.0.0+"},)]

@@ -32,7 +32,7 @@ from flows.load import (
 )
 from flows.normalise import StagedTable
 from flows.privacy import load_key, redact_validation
-from flows.registry import Registry, load_registry, roster_rows
+from flows.registry import Registry, load_registry
 from flows.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
@@ -99,7 +99,7 @@ def read_batch(
 def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> dict[Kind, StagedTable]:
     """Type and validate the batch's rows; keep the GX results for technical readers."""
     staged = stage_files(outcomes, context.registry, context.key)
-    results = validate_files(outcomes, staged, context.registry, context.settings)
+    results = validate_files(outcomes, staged, context.settings)
     if results:
         folder = context.settings.reports_dir / "validation"
         path = folder / f"{context.run_id}.json"
@@ -145,7 +145,7 @@ def load_and_archive(
                 settings=settings,
                 registry=context.registry,
                 registry_state=context.registry_state,
-                roster=lambda: roster_rows(context.registry, context.key),
+                key=context.key,
                 run_id=context.run_id,
                 now=now,
             )

@@ -218,13 +218,12 @@ def _read_one(
 def validate_files(
     outcomes: list[FileOutcome],
     staged: dict[Kind, StagedTable],
-    registry: Registry,
     settings: Settings,
 ) -> list[dict[str, Any]]:
     """Validate the staged rows with each kind's suite; count each file's quarantined rows."""
     results: list[dict[str, Any]] = []
     for kind, table in staged.items():
-        validation = validate_tables(kind, table, registry, settings.validation_chunk_rows)
+        validation = validate_tables(kind, table, settings.validation_chunk_rows)
         results.extend(validation.results)
         table.failures = _first_per_cell(table.failures + validation.failures)
     failed_by_file: dict[str, set[str]] = defaultdict(set)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from flows.faults import checkpoint
 from flows.ingest import FileOutcome, row_values
 from flows.messages import msg
 from flows.normalise import StagedTable
-from flows.registry import Registry
+from flows.registry import Registry, replace_roster
 from flows.settings import Settings
 from flows.storage import writing
 from flows.validate import explain
@@ -64,10 +63,7 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def replace_registry(
-    con: duckdb.DuckDBPyConnection,
-    registry: Registry,
-    roster: Callable[[], pd.DataFrame],
-    registry_state: str,
+    con: duckdb.DuckDBPyConnection, registry: Registry, key: bytes, registry_state: str
 ) -> None:
     """Replace the ref tables with the registry in MINYI_HOME/reference, if it changed.
 
@@ -80,12 +76,13 @@ def replace_registry(
     for table, frame in (
         ("communities", registry.communities),
         ("organisations", registry.organisations),
-        ("evaluators", roster()),
     ):
         con.execute(f"delete from ref.{table}")
         con.register("registry_rows", frame)
         con.execute(sql(f"load/replace_{table}"))
         con.unregister("registry_rows")
+    con.execute("delete from ref.evaluators")
+    replace_roster(con, registry, key)
     con.execute(sql("load/set_registry_state"), [registry_state])
 
 
@@ -97,7 +94,7 @@ def load_batch(
     settings: Settings,
     registry: Registry,
     registry_state: str,
-    roster: Callable[[], pd.DataFrame],
+    key: bytes,
     run_id: str,
     now: datetime | None = None,
 ) -> LoadSummary:
@@ -112,7 +109,7 @@ def load_batch(
     con.execute("begin transaction")
     try:
         write_settings(con, settings)
-        replace_registry(con, registry, roster, registry_state)
+        replace_registry(con, registry, key, registry_state)
         refresh_views(con)
         known = known_hashes(con)
         for outcome in outcomes:

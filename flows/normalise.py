@@ -216,12 +216,16 @@ def stage_table(
 
 
 def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
-    """A scrubber for the roster's names and the names in the tables' evaluator column."""
-    names = set(registry.roster_names)
+    """A scrubber for the roster's names and the names in the tables' evaluator column.
+
+    The roster's part is built once per registry; a batch adds only the names it brings.
+    """
+    names: set[str] = set()
     for table in tables:
         if "evaluator" in table.rows:
             names |= person_names(table.rows["evaluator"].dropna().unique())
-    return Scrubber(names)
+    extra = names - registry.roster_names
+    return Scrubber(extra, base=registry.roster_scrubber) if extra else registry.roster_scrubber
 
 
 def scrub_rows(rows: pd.DataFrame, scrub: Scrubber, registry: Registry) -> pd.DataFrame:
@@ -251,6 +255,7 @@ def _resolve(
     """Add registry ids, vocabularies, pseudonyms and derived columns in place."""
     if kind in ("evaluations", "hearings"):
         frame["community_id"] = _map_unique(frame["community"], registry.community_id)
+        frame["community_known"] = _known(frame["community_id"], registry.community_ids)
     if kind == "evaluations":
         frame["evaluator_key"] = _map_unique(frame["evaluator"], lambda n: pseudonym(n, key))
         raw["evaluator"] = frame["evaluator_key"]
@@ -272,7 +277,18 @@ def _resolve(
         frame["attendance_parts"] = parts.sum(axis=1, min_count=1).astype("Int64")
     else:
         frame["org_id"] = _map_unique(frame["org"], registry.org_id)
+        frame["org_known"] = _known(frame["org_id"], registry.org_ids)
         frame["period_start"] = _period_start(frame["period"])
+
+
+def _known(ids: pd.Series, registered: frozenset[str]) -> pd.Series:
+    """True where the id is registered, False where not, missing where there is no id.
+
+    The suites check this flag rather than a value set of every registered id, which Great
+    Expectations would copy many times per expectation (slow with a national registry).
+    """
+    known = pd.Series(ids.isin(registered), index=ids.index, dtype="boolean")
+    return known.mask(ids.isna())
 
 
 def _period_start(periods: pd.Series) -> pd.Series:

@@ -80,7 +80,9 @@ def person_names(values: Iterable[object]) -> frozenset[str]:
 class Scrubber:
     """Masks known personal names and phone or ID numbers anywhere in a text."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), base: Scrubber | None = None) -> None:
+        """``base``: a scrubber applied first (the roster's, built once), this one adds names."""
+        self.base = base
         self.names = frozenset(names)
         # An Aho-Corasick automaton finds any of a national roster's names in one pass; a
         # regular expression alternation of that many names does not scale.
@@ -93,7 +95,7 @@ class Scrubber:
 
     def __call__(self, text: str) -> str:
         """``text`` with every known name and personal number masked."""
-        text = mask_personal_numbers(text)
+        text = self.base(text) if self.base is not None else mask_personal_numbers(text)
         if self._automaton is None:
             return text
         pieces: list[str] = []

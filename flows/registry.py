@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import unicodedata
@@ -10,11 +11,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from flows.datasets import ROLES
 from flows.periods import parse_period
-from flows.privacy import person_names, pseudonym
+from flows.privacy import Scrubber, person_names, pseudonym
+from flows.warehouse import sql
 
 _REGISTRY_FILES = ("communities.csv", "organisations.csv", "evaluators.csv")
 
@@ -26,11 +29,15 @@ def lookup_key(value: object) -> str:
 
 @dataclass
 class Registry:
-    """Registry tables plus lookups from id or registered name to id."""
+    """Registry tables plus lookups from id or registered name to id.
+
+    The evaluator roster (millions of rows nationally) is not held in memory: DuckDB reads
+    its file when the warehouse's copy is replaced and for the names masked in free text.
+    """
 
     communities: pd.DataFrame
     organisations: pd.DataFrame
-    evaluators: pd.DataFrame
+    roster_path: Path
     community_lookup: dict[str, str] = field(default_factory=dict)
     org_lookup: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""  # sha256 of the three registry files, to skip reloading them
@@ -41,9 +48,29 @@ class Registry:
         return frozenset(self.community_lookup.keys() | self.org_lookup.keys())
 
     @cached_property
+    def community_ids(self) -> frozenset[str]:
+        """Every registered community id."""
+        return frozenset(self.communities["community_id"].dropna())
+
+    @cached_property
+    def org_ids(self) -> frozenset[str]:
+        """Every registered organisation id."""
+        return frozenset(self.organisations["org_id"].dropna())
+
+    @cached_property
     def roster_names(self) -> frozenset[str]:
         """The roster's names as masked in free text (computed once, not once per batch)."""
-        return person_names(self.evaluators["evaluator"].dropna().unique())
+        source = roster_source(self.roster_path)
+        if source is None:
+            return frozenset()
+        with duckdb.connect() as con:
+            rows = con.execute(sql("load/roster_names"), source).fetchall()
+        return person_names(row[0] for row in rows)
+
+    @cached_property
+    def roster_scrubber(self) -> Scrubber:
+        """A scrubber of the roster's names, built once (a national roster is large)."""
+        return Scrubber(self.roster_names)
 
     def community_id(self, value: str) -> str:
         """The community id for an id or registered name; the value itself when unknown."""
@@ -67,7 +94,6 @@ def load_registry(reference_dir: Path) -> Registry:
         raise FileNotFoundError(f"registry files missing in {reference_dir}: {', '.join(missing)}")
     communities = _read_csv(reference_dir / "communities.csv")
     organisations = _read_csv(reference_dir / "organisations.csv")
-    evaluators = _read_csv(reference_dir / "evaluators.csv")
     community_lookup: dict[str, str] = {}
     for cid, name in zip(communities["community_id"], communities["name"], strict=True):
         community_lookup[lookup_key(cid)] = cid
@@ -80,27 +106,63 @@ def load_registry(reference_dir: Path) -> Registry:
         org_lookup.setdefault(lookup_key(name), oid)
     digest = hashlib.sha256()
     for name in _REGISTRY_FILES:
-        digest.update((reference_dir / name).read_bytes())
+        with (reference_dir / name).open("rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
     return Registry(
-        communities, organisations, evaluators, community_lookup, org_lookup, digest.hexdigest()
+        communities,
+        organisations,
+        reference_dir / "evaluators.csv",
+        community_lookup,
+        org_lookup,
+        digest.hexdigest(),
     )
 
 
-def roster_rows(registry: Registry, key: bytes) -> pd.DataFrame:
-    """The evaluator roster as stored in the warehouse: names replaced by keyed pseudonyms."""
-    roster = registry.evaluators
+_ROSTER_COLUMNS = ("period", "evaluator", "role", "community_id")
+
+
+def roster_source(path: Path) -> list[object] | None:
+    """The SQL parameters that read the roster file: its path and its column names in order.
+
+    Names are taken from the header, stripped of spaces, so that columns may come in any
+    order; a roster missing one of them is refused with the names it lacks. None when the
+    roster has no rows.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [name.strip() for name in next(reader, [])]
+        missing = [name for name in _ROSTER_COLUMNS if name not in header]
+        if missing:
+            raise ValueError(f"{path.name}: columns missing: {', '.join(missing)}")
+        if next(reader, None) is None:
+            return None
+    return [str(path), header]
+
+
+def replace_roster(con: duckdb.DuckDBPyConnection, registry: Registry, key: bytes) -> None:
+    """Insert the evaluator roster into ``ref.evaluators``, names replaced by keyed pseudonyms.
+
+    DuckDB reads the file; Python converts each distinct name, period, role and community
+    once (a roster repeats them heavily), so memory follows the distinct values, not the rows.
+    """
+    source = roster_source(registry.roster_path)
+    if source is None:
+        return
+    distinct = con.execute(sql("load/roster_distinct"), source).fetchall()
     roles = {**ROLES, **{v: v for v in ROLES.values()}}
-
-    def each_distinct(column: str, convert: Callable[[str], str]) -> pd.Series:
-        # A roster repeats periods, roles and (across periods) names: convert each once.
-        values = roster[column].astype(str)
-        return values.map({v: convert(v) for v in values.unique()})
-
-    return pd.DataFrame(
-        {
-            "period": each_distinct("period", lambda p: str(parse_period(p) or p)),
-            "evaluator_key": each_distinct("evaluator", lambda n: pseudonym(n, key)),
-            "role": each_distinct("role", lambda r: roles.get(r, r)),
-            "community_id": each_distinct("community_id", registry.community_id),
-        }
+    convert: dict[str, Callable[[str], str]] = {
+        "period": lambda p: str(parse_period(p) or p),
+        "evaluator": lambda n: pseudonym(n, key),
+        "role": lambda r: roles.get(r, r),
+        "community_id": registry.community_id,
+    }
+    mapping = pd.DataFrame(
+        [(column, value, convert[column](value)) for column, value in distinct],
+        columns=["column_name", "value", "converted"],
+        dtype=object,
     )
+    con.register("roster_mapping", mapping)
+    try:
+        con.execute(sql("load/replace_evaluators"), source)
+    finally:
+        con.unregister("roster_mapping")

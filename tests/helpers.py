@@ -127,7 +127,7 @@ def validated(settings: Settings, paths: list[Path]) -> list[CheckedFile]:
     registry = load_registry(settings.reference_dir)
     outcomes = read_files(paths, settings, set())
     staged = stage_files(outcomes, registry, load_key(settings.key_path))
-    validate_files(outcomes, staged, registry, settings)
+    validate_files(outcomes, staged, settings)
     checked = []
     for outcome in outcomes:
         prefix = outcome.file_hash[:16]

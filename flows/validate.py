@@ -85,6 +85,16 @@ def _chunks(frame: pd.DataFrame, max_rows: int) -> Iterator[pd.DataFrame]:
     yield frame.iloc[start : start + size]
 
 
+def _for_gx(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows as Great Expectations checks them: whole numbers as float64.
+
+    GX compares numpy numbers vectorised but pandas' nullable Int64 one value at a time in
+    Python; every count and rating fits a float exactly.
+    """
+    numbers = [c for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)]
+    return frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
+
+
 def _report_column(config: Any) -> str:
     kwargs = config.kwargs
     column = config.meta.get("report_column") or kwargs.get("column") or kwargs.get("column_A")
@@ -102,7 +112,7 @@ def validate_tables(kind: Kind, table: StagedTable, max_rows: int = 200_000) -> 
     failures: list[Failure] = []
     results: list[dict[str, Any]] = []
     for frame in _chunks(table.frame, max_rows):
-        batch = _batch_definition(kind).get_batch(batch_parameters={"dataframe": frame})
+        batch = _batch_definition(kind).get_batch(batch_parameters={"dataframe": _for_gx(frame)})
         result = batch.validate(
             suite,
             result_format={
@@ -122,11 +132,12 @@ def validate_tables(kind: Kind, table: StagedTable, max_rows: int = 200_000) -> 
                     f"{item.exception_info.get('exception_message')}"
                 )
             rule = str(config.meta.get("rule", config.type))
-            value_column = _value_column(config)
-            for index in item.result.get("unexpected_index_list") or []:
-                value: Any = by_row.at[index["row_id"], value_column]
+            column = _report_column(config)
+            ids = [index["row_id"] for index in item.result.get("unexpected_index_list") or []]
+            values = by_row.loc[ids, _value_column(config)].astype(object).tolist() if ids else []
+            for row_id, value in zip(ids, values, strict=True):
                 text = None if value is None or pd.isna(value) else _display(value)
-                failures.append(Failure(index["row_id"], _report_column(config), text, rule))
+                failures.append(Failure(row_id, column, text, rule))
     return ValidationOutcome(failures, results)
 
 

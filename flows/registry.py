@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ _REGISTRY_FILES = ("communities.csv", "organisations.csv", "evaluators.csv")
 
 def lookup_key(value: object) -> str:
     """A name or id as compared against the registry: NFKC, no spaces, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+    return "".join(unicodedata.normalize("NFKC", str(value)).split()).lower()
 
 
 @dataclass

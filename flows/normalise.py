@@ -21,7 +21,7 @@ from flows.datasets import COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Column, Kind
 from flows.periods import parse_period, period_of
 from flows.privacy import Scrubber, mask_personal_numbers, person_names, pseudonym
 from flows.readers import SheetTable
-from flows.registry import Registry, lookup_key
+from flows.registry import Registry
 
 MISSING = object()
 
@@ -152,6 +152,12 @@ def _map_unique(series: pd.Series, parse: Callable[[str], object]) -> pd.Series:
     return series.map(parsed, na_action="ignore")
 
 
+def _map_many(series: pd.Series, convert: Callable[[list[str]], list[str]]) -> pd.Series:
+    """Like :func:`_map_unique` with a function that converts all distinct values at once."""
+    distinct = [str(v) for v in series.dropna().unique()]
+    return series.map(dict(zip(distinct, convert(distinct), strict=True)), na_action="ignore")
+
+
 def _typed_column(
     column: Column, series: pd.Series, row_ids: pd.Series, failures: list[Failure]
 ) -> pd.Series:
@@ -235,17 +241,16 @@ def scrub_rows(rows: pd.DataFrame, scrub: Scrubber, registry: Registry) -> pd.Da
     a cell that fails a rule is kept as read in the quarantine, so all of them are masked.
     Registered community and organisation names are kept whole even if they hold a name.
     """
-    registered = registry.registered_keys
 
-    def scrub_cell(value: object) -> object:
-        if isinstance(value, str) and lookup_key(value) in registered:
-            return value
-        return scrub.value(value)
-
+    columns = [c for c in rows.columns if c not in ("evaluator", "row_number")]
+    distinct: dict[str, list[object]] = {c: rows[c].dropna().unique().tolist() for c in columns}
+    # One registry lookup for the texts of every column: each lookup scans the registry.
+    texts = sorted({v for values in distinct.values() for v in values if isinstance(v, str)})
+    kept = {v for v, ok in zip(texts, registry.registered_names(texts), strict=True) if ok}
     scrubbed = rows.copy()
-    for column in scrubbed.columns:
-        if column not in ("evaluator", "row_number"):
-            scrubbed[column] = _map_unique(scrubbed[column], scrub_cell)
+    for column in columns:
+        mapping = {v: v if v in kept else scrub.value(v) for v in distinct[column]}
+        scrubbed[column] = rows[column].map(mapping, na_action="ignore")
     return scrubbed
 
 
@@ -254,7 +259,7 @@ def _resolve(
 ) -> None:
     """Add registry ids, vocabularies, pseudonyms and derived columns in place."""
     if kind in ("evaluations", "hearings"):
-        frame["community_id"] = _map_unique(frame["community"], registry.community_id)
+        frame["community_id"] = _map_many(frame["community"], registry.community_ids_of)
         frame["community_known"] = _known(frame["community_id"], registry.community_ids)
     if kind == "evaluations":
         frame["evaluator_key"] = _map_unique(frame["evaluator"], lambda n: pseudonym(n, key))
@@ -276,12 +281,12 @@ def _resolve(
         parts = frame[["residents", "deputies", "party_members"]]
         frame["attendance_parts"] = parts.sum(axis=1, min_count=1).astype("Int64")
     else:
-        frame["org_id"] = _map_unique(frame["org"], registry.org_id)
+        frame["org_id"] = _map_many(frame["org"], registry.org_ids_of)
         frame["org_known"] = _known(frame["org_id"], registry.org_ids)
         frame["period_start"] = _period_start(frame["period"])
 
 
-def _known(ids: pd.Series, registered: frozenset[str]) -> pd.Series:
+def _known(ids: pd.Series, registered: pd.Series) -> pd.Series:
     """True where the id is registered, False where not, missing where there is no id.
 
     The suites check this flag rather than a value set of every registered id, which Great

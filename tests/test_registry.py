@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flows.privacy import pseudonym
-from flows.registry import load_registry, replace_roster, roster_source
+from flows.registry import Lookup, load_registry, lookup_keys, replace_roster, roster_source
 from flows.settings import Settings
 from flows.warehouse import open_warehouse
 
@@ -70,3 +72,24 @@ def test_registry_fingerprint_follows_every_file(settings: Settings) -> None:
 def test_roster_with_no_rows_loads_nothing(settings: Settings) -> None:
     _roster(settings, "period,evaluator,role,community_id\n")
     assert _loaded_roster(settings) == []
+
+
+def test_lookup_prefers_ids_then_names_then_first_row() -> None:
+    ids = pd.Series(["C01", "C02", "C03"], dtype="str")
+    names = pd.Series(["和平社区", "c01", "和平社区"], dtype="str")  # a name equal to an id
+    lookup = Lookup.build([(ids, ids), (names, ids)])
+    assert lookup.resolve(["c01", " 和 平 社区", "Ｃ０２", "未知"]) == ["C01", "C01", "C02", "未知"]
+
+
+def test_lookup_keys_match_python_whitespace_and_nfkc() -> None:
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    text = f"Ｓ0001{spaces}-ｃ01 社区"
+    expected = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    assert lookup_keys([text]).to_pylist() == [expected]
+
+
+def test_registered_names_cover_communities_and_organisations(settings: Settings) -> None:
+    registry = load_registry(settings.reference_dir)
+    community = registry.communities["name"].iloc[0]
+    org = registry.organisations["name"].iloc[0]
+    assert registry.registered_names([community, org, "张三"]) == [True, True, False]

@@ -44,6 +44,9 @@ class Settings:
     validation_chunk_rows: int = 200_000
     # Input bytes read, validated and committed per batch: bounds memory on a large inbox.
     batch_bytes: int = 16 * 1024 * 1024
+    # DuckDB's own memory cap for warehouse connections (it spills to disk beyond it): with
+    # DuckDB's default of 80% of RAM, loading a national roster alone took over 1 GiB.
+    duckdb_memory_limit: str = "512MB"
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
@@ -124,6 +127,7 @@ _ENV = {
     "max_file_bytes": "MINYI_MAX_FILE_BYTES",
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
+    "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
     "task_runner": "MINYI_TASK_RUNNER",

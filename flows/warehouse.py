@@ -83,7 +83,10 @@ def open_warehouse(
         settings.warehouse_path,
         read_only=read_only,
         timeout_seconds=settings.lock_timeout_seconds,
-        config=None if read_only else STORAGE_COMPATIBILITY,
+        config={
+            "memory_limit": settings.duckdb_memory_limit,
+            **({} if read_only else STORAGE_COMPATIBILITY),
+        },
     )
     try:
         if not read_only:

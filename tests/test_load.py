@@ -10,6 +10,7 @@ import duckdb
 
 from flows.batch import ingest, rebuild
 from flows.settings import Settings
+from flows.warehouse import open_warehouse
 from tests.helpers import branch_report, evaluation, hearings_and_reports, write_csv
 
 CORE_COLUMNS = {
@@ -267,3 +268,11 @@ def test_warehouse_is_written_for_duckdb_1x_clients(settings: Settings) -> None:
     ingest(settings, _inbox_batch(settings))
     tags = _rows(settings, "select tags from duckdb_databases() where database_name = 'warehouse'")
     assert tags == [({"storage_version": "v1.0.0+"},)]
+
+
+def test_warehouse_connections_cap_duckdb_memory(settings: Settings) -> None:
+    capped = replace(settings, duckdb_memory_limit="300MB")
+    for read_only in (False, True):
+        with open_warehouse(capped, read_only=read_only) as con:
+            limit = con.execute("select current_setting('memory_limit')").fetchone()
+        assert limit is not None and limit[0] == "286.1 MiB"  # 300 MB in MiB

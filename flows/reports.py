@@ -7,6 +7,7 @@ SVG whose text stays text, so Chinese renders with the reader's own fonts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -14,8 +15,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -23,8 +25,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
-from scipy.stats import fisher_exact
+from markupsafe import Markup, escape
 from xlsxwriter.worksheet import Worksheet
 
 from flows.datasets import COLUMNS, KINDS, RATING_ITEMS
@@ -45,7 +46,12 @@ _XLSX_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    # Parts are assembled in memory: no temporary file per part (a workbook has a dozen).
+    "in_memory": True,
 }
+
+# Report workbooks with more cells than this are written row by row (see write_report_workbook).
+LARGE_WORKBOOK_CELLS = 1_000_000
 
 CellKind = Literal["text", "int", "pct", "pp", "num", "p"]
 K = TypeVar("K", bound=Hashable)
@@ -56,6 +62,9 @@ class _Suppressed:
 
     def __repr__(self) -> str:
         return "SUPPRESSED"
+
+    def __reduce__(self) -> str:
+        return "SUPPRESSED"  # unpickles as the one instance, so ``is SUPPRESSED`` still holds
 
 
 SUPPRESSED = _Suppressed()
@@ -113,10 +122,24 @@ class _Context:
     period: str
     lang: str
     definition: str
+    # Query results and labels already looked up while writing one set of reports.
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Charts of tables built but not drawn yet (see _draw_charts): only the HTML shows them.
+    charts: list[tuple[Table, Callable[[], Markup]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def t(self, key: str, **values: object) -> str:
         """A report text in the context's language."""
         return msg(key, self.lang, **values)
+
+    def query(self, name: str, *params: object) -> list[dict[str, Any]]:
+        """``_query`` run once per context: several sections read the same rows."""
+        key = ("query", name, *params)
+        if key not in self.memo:
+            self.memo[key] = _query(self.con, name, *params)
+        rows: list[dict[str, Any]] = self.memo[key]
+        return rows
 
     @property
     def previous(self) -> str:
@@ -147,17 +170,51 @@ def safe_cell(sheet: Worksheet, row: int, col: int, value: object, cell_format: 
         sheet.write_string(row, col, str(value), cell_format)
 
 
+class _CharWidths(dict[str, int]):
+    """Columns each character takes, looked up in Unicode once per distinct character."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+_MAX_WIDTH = 60  # widest column a sheet gets
+
+
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: Chinese characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_CHAR_WIDTHS.__getitem__, text))
 
 
 def _column_widths(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[int]:
+    """Each column's width: its widest text plus 2, between 8 and 60."""
     widths = [display_width(h) for h in header]
-    for row in rows:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], display_width(_plain(value)))
-    return [min(60, max(8, w + 2)) for w in widths]
+    enough = _MAX_WIDTH - 2  # wider than this is cut to the maximum anyway
+    for i, column in enumerate(zip_longest(*rows)):
+        if widths[i] < enough:
+            widths[i] = max(widths[i], _widest(column, enough))
+    return [min(_MAX_WIDTH, max(8, w + 2)) for w in widths]
+
+
+def _widest(values: Sequence[object], enough: int) -> int:
+    """The display width of the widest of ``values`` (as ``_plain`` shows them), or at least
+    ``enough`` once one is that wide. Each distinct value is measured once, longest first.
+    """
+    try:
+        # Keyed by type too: 1 and 1.0 are equal but shown as "1" and "1.000".
+        keys = zip(map(type, values), values, strict=True)
+        distinct: Iterable[object] = dict(zip(keys, values, strict=True)).values()
+    except TypeError:  # an unhashable value: measure them all
+        distinct = values
+    best = 0
+    for text in sorted({_plain(v) for v in distinct}, key=len, reverse=True):
+        if 2 * len(text) <= best or best >= enough:
+            break  # no shorter text can be wider: a character is at most 2 columns
+        best = max(best, display_width(text))
+    return best
 
 
 def _plain(value: object) -> str:
@@ -192,6 +249,8 @@ def change_test(
         [positives, responses - positives],
         [previous_positives, previous_responses - previous_positives],
     ]
+    from scipy.stats import fisher_exact  # imported when first needed: it takes seconds
+
     p_value = float(fisher_exact(table, alternative="two-sided")[1])
     change = positives / responses - previous_positives / previous_responses
     return ChangeTest(change, p_value, p_value < ALPHA)
@@ -290,11 +349,14 @@ def _yes_no(ctx: _Context, value: object) -> str:
 
 
 def _label(ctx: _Context, prefix: str, value: object) -> str:
-    key = f"report.{prefix}.{value}"
-    try:
-        return ctx.t(key)
-    except KeyError:
-        return ctx.t("report.unknown") if value is None else str(value)
+    memo = ("label", prefix, value if isinstance(value, Hashable) else repr(value))
+    if memo not in ctx.memo:
+        try:
+            ctx.memo[memo] = ctx.t(f"report.{prefix}.{value}")
+        except KeyError:
+            ctx.memo[memo] = ctx.t("report.unknown") if value is None else str(value)
+    label: str = ctx.memo[memo]
+    return label
 
 
 def _definition_name(ctx: _Context) -> str:
@@ -311,10 +373,44 @@ def _template_env() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat() per chart rendered
     )
     env.filters["cell"] = format_cell
+    env.filters["rows_html"] = _table_rows_html
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0%}"
     return env
+
+
+def _table_rows_html(table: Table, lang: str) -> Markup:
+    """The body rows of a report table in HTML: one ``<tr>`` per row, cells shown with
+    ``format_cell``; a grouped table starts a group row whenever its first column changes.
+
+    Built here rather than in ``_table.html.j2`` because a report has up to a million cells.
+    """
+    kinds = [c.kind for c in table.columns]
+    text_class = "opinion" if table.key == "opinions" else ""
+    classes = ["num" if kind != "text" else text_class for kind in kinds]
+    first = 1 if table.grouped else 0
+    group_row = '<tr class="group"><td colspan="' + str(len(kinds) - 1) + '">{}</td></tr>\n'
+    out: list[str] = []
+    group: object = None
+    for row in table.rows:
+        if first and row[0] != group:
+            group = row[0]
+            out.append(group_row.format(escape(group)))
+        out.append("<tr>\n")
+        for i in range(first, len(row)):
+            value = row[i]
+            # format_cell shows a text as it is (whatever the column): the call worth saving.
+            shown = value if type(value) is str else format_cell(value, kinds[i], lang)
+            css = "hidden" if shown == "—" else classes[i]
+            out.append(f'<td class="{css}">{shown.translate(_HTML_ESCAPES)}</td>\n')
+        out.append("</tr>\n")
+    return Markup("".join(out))
+
+
+# What markupsafe.escape (Jinja's autoescape) replaces, for a plain str, as a translate table.
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
 _ENV = _template_env()
@@ -411,7 +507,7 @@ def trend_chart(
 
 
 def _satisfaction_rows(ctx: _Context, period: str) -> list[dict[str, Any]]:
-    return _query(ctx.con, "satisfaction", period, ctx.definition)
+    return ctx.query("satisfaction", period, ctx.definition)
 
 
 def _cell_key(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -424,10 +520,10 @@ def _headline_figures(ctx: _Context) -> list[Figure]:
         (r for r in _satisfaction_rows(ctx, ctx.period) if _cell_key(r) == (None, None)), None
     )
     members = next(
-        (r for r in _query(ctx.con, "member_participation", ctx.period) if not r["community_id"]),
+        (r for r in ctx.query("member_participation", ctx.period) if not r["community_id"]),
         None,
     )
-    units = next(iter(_query(ctx.con, "unit_participation", ctx.period)), None)
+    units = next(iter(ctx.query("unit_participation", ctx.period)), None)
     settings = ctx.settings
     figures = [
         Figure(
@@ -568,7 +664,7 @@ def _rate_table(
     ]
     title = ctx.t(f"report.section.{key}")
     chart_title = f"{title} · {_definition_name(ctx)}"
-    return Table(
+    table = Table(
         key,
         title,
         _rate_columns(ctx, [label_col]),
@@ -579,8 +675,10 @@ def _rate_table(
             min_responses=ctx.settings.min_responses,
         ),
         notes=_suppression_notes(ctx, hidden),
-        chart=dot_interval_chart(points, ctx.settings.satisfaction_target, chart_title, ctx.lang),
     )
+    target = ctx.settings.satisfaction_target
+    ctx.charts.append((table, lambda: dot_interval_chart(points, target, chart_title, ctx.lang)))
+    return table
 
 
 def _suppression_notes(ctx: _Context, hidden: Iterable[object]) -> list[str]:
@@ -720,30 +818,34 @@ def _trends_table(ctx: _Context) -> Table:
     target = ctx.settings.satisfaction_target
     values = [v for s in series.values() for v in s.values() if isinstance(v, float)]
     low = _axis_low(values, target)
-    charts = [
-        trend_chart(
-            names[c],
-            [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
-            target,
-            low,
+
+    def charts() -> Markup:
+        return Markup("").join(
+            trend_chart(
+                names[c],
+                [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
+                target,
+                low,
+            )
+            for c in order
+            if c in series
         )
-        for c in order
-        if c in series
-    ]
-    return Table(
+
+    table = Table(
         "trends",
         ctx.t("report.section.trends"),
         [Col(ctx.t("report.col.community")), *[Col(p, "pct") for p in periods]],
         [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
         intro=ctx.t("report.intro.trends", definition=_definition_name(ctx), low=f"{low:.0%}"),
         notes=_suppression_notes(ctx, hidden),
-        chart=Markup("").join(charts),
     )
+    ctx.charts.append((table, charts))
+    return table
 
 
 def _participation_tables(ctx: _Context) -> list[Table]:
     """Member participation per community, participation per kind of organisation, units."""
-    members = _query(ctx.con, "member_participation", ctx.period)
+    members = ctx.query("member_participation", ctx.period)
     member_rows: list[list[object]] = [
         [
             r["community_name"] if r["community_id"] else ctx.t("report.all"),
@@ -789,7 +891,7 @@ def _participation_tables(ctx: _Context) -> list[Table]:
         ]
         for r in kinds
     ]
-    units = _query(ctx.con, "unit_participation", ctx.period)
+    units = ctx.query("unit_participation", ctx.period)
     unit_cols = [
         Col(ctx.t("report.col.orgs_registered"), "int"),
         Col(ctx.t("report.col.orgs_took_part"), "int"),
@@ -1005,9 +1107,19 @@ def _method_notes(ctx: _Context) -> list[str]:
     ]
 
 
-def _report_tables(ctx: _Context, figures: Sequence[Figure]) -> list[Table]:
+def _draw_charts(ctx: _Context) -> None:
+    """Draw the charts of the tables built so far (thousands of small SVGs in a large report:
+    a report workbook, which has no charts, can be on its way first)."""
+    for table, draw in ctx.charts:
+        table.chart = draw()
+    ctx.charts.clear()
+
+
+def _report_tables(ctx: _Context, figures: Sequence[Figure], *, charts: bool = True) -> list[Table]:
+    """The report's sections, their charts drawn unless ``charts`` is false (then
+    ``_draw_charts`` draws them)."""
     notes = _method_notes(ctx)
-    return [
+    tables = [
         _headline_table(ctx, figures),
         *_satisfaction_tables(ctx),
         _items_table(ctx),
@@ -1024,18 +1136,27 @@ def _report_tables(ctx: _Context, figures: Sequence[Figure]) -> list[Table]:
             [[n] for n in notes],
         ),
     ]
+    if charts:
+        _draw_charts(ctx)
+    return tables
 
 
 # The data-quality report
+
+
+# Each column's Chinese header by (kind, name); reversed so that the first of a name wins.
+_CHINESE_HEADERS: dict[tuple[str, str], str] = {
+    (kind, column.name): column.zh for kind in KINDS for column in reversed(COLUMNS[kind])
+}
 
 
 def _column_label(kind: object, name: object, lang: str) -> str:
     if name is None:
         return ""
     if lang == "zh" and kind in KINDS:
-        for column in COLUMNS[kind]:
-            if column.name == name:
-                return f"{column.zh}"
+        zh = _CHINESE_HEADERS.get((str(kind), str(name)))
+        if zh is not None:
+            return zh
     return str(name)
 
 
@@ -1188,6 +1309,17 @@ def _quarantine_table(ctx: _Context, period: str | None, key: str, intro: str) -
 
 # Corrections workbooks
 
+# Bump when the layout of corrections workbooks changes in a way their content digest would not
+# see (formats are in it already): an unchanged workbook is otherwise left as it is on disk.
+_CORRECTIONS_LAYOUT = 1
+_CORRECTION_FORMATS: dict[str, dict[str, object]] = {
+    "header": {"bold": True, "bg_color": "#DDE6F0", "border": 1},
+    "flagged": {"bg_color": "#FFF2A8"},
+    "problem": {"text_wrap": True, "font_color": "#9C0006"},
+}
+# What was written, per language, so that a later run skips workbooks whose content is the same.
+_CORRECTIONS_MANIFEST = ".minyi-corrections.{lang}.json"
+
 
 @dataclass
 class _CorrectionRow:
@@ -1195,6 +1327,18 @@ class _CorrectionRow:
     row_number: int
     values: dict[str, Any]
     problems: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _CorrectionSheet:
+    """One sheet of a corrections workbook as plain data: everything written into it."""
+
+    name: str
+    labels: list[str]
+    help: str
+    rows: list[list[str]]  # the row's values as text, then what is wrong with it
+    flagged: list[list[tuple[int, str]]]  # per row: (column, reason) of each cell to fix
+    widths: list[int]
 
 
 def _correction_files(ctx: _Context) -> dict[str, tuple[str, dict[str, list[_CorrectionRow]]]]:
@@ -1212,11 +1356,17 @@ def _correction_files(ctx: _Context) -> dict[str, tuple[str, dict[str, list[_Cor
     return files
 
 
-def _correction_path(folder: Path, file_name: str, file_hash: str, taken: set[str]) -> Path:
+def _correction_path(
+    folder: Path, file_name: str, file_hash: str, taken: set[str], lang: str = "zh"
+) -> Path:
+    """``<stem>.corrections.xlsx`` in Chinese, ``<stem>.corrections.<lang>.xlsx`` otherwise;
+    the source file's short hash is added when another file of the half-year has the stem.
+    """
     stem = _FILE_NAME_BAD.sub("_", Path(file_name.replace("\\", "/")).stem).strip(" .") or "file"
-    name = f"{stem}.corrections.xlsx"
+    suffix = ".corrections.xlsx" if lang == "zh" else f".corrections.{lang}.xlsx"
+    name = f"{stem}{suffix}"
     if name.lower() in taken:
-        name = f"{stem}-{file_hash[:8]}.corrections.xlsx"
+        name = f"{stem}-{file_hash[:8]}{suffix}"
     taken.add(name.lower())
     return folder / name
 
@@ -1231,43 +1381,92 @@ def _problem_text(row: _CorrectionRow, lang: str) -> str:
     )
 
 
-def write_correction_workbook(
-    path: Path, file_hash: str, rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
-) -> Path:
-    """A workbook of the file's quarantined rows to fix, marked as a correction of ``file_hash``."""
-    tmp = path.with_name(path.name + ".tmp")
-    workbook = xlsxwriter.Workbook(str(tmp), _XLSX_OPTIONS)
-    header = workbook.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1})
-    flagged = workbook.add_format({"bg_color": "#FFF2A8"})
-    problem = workbook.add_format({"text_wrap": True, "font_color": "#9C0006"})
+def _correction_sheets(
+    rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
+) -> list[_CorrectionSheet]:
+    """The sheets of a corrections workbook: one per dataset kind, one row per source row."""
+    sheets: list[_CorrectionSheet] = []
     taken: set[str] = set()
     for kind, rows in rows_by_kind.items():
         title = msg("report.correction.sheet", lang)
         if len(rows_by_kind) > 1:
             title += " " + msg(f"report.source.{kind}", lang)
-        sheet = workbook.add_worksheet(sheet_name(title, taken))
         columns = COLUMNS[kind]  # type: ignore[index]
         labels = [c.zh if lang == "zh" else c.name for c in columns]
         labels.append(both("report.col.problem"))
-        for col, label in enumerate(labels):
-            sheet.write_string(0, col, label, header)
-        sheet.write_comment(0, len(columns), msg("report.correction.help", lang))
-        table = []
-        for r, row in enumerate(rows, start=1):
+        table: list[list[str]] = []
+        flagged: list[list[tuple[int, str]]] = []
+        for row in rows:
             bad = {p["column_name"]: p for p in row.problems if p["column_name"]}
             raw = [row.values.get(c.name) for c in columns]
-            cells = ["" if v is None else str(v) for v in raw] + [_problem_text(row, lang)]
+            table.append(["" if v is None else str(v) for v in raw] + [_problem_text(row, lang)])
+            flagged.append(
+                [
+                    (col, str(bad[c.name][f"reason_{lang}"]))
+                    for col, c in enumerate(columns)
+                    if c.name in bad
+                ]
+            )
+        widths = [
+            width if col < len(columns) else min(width, 70)
+            for col, width in enumerate(_column_widths(labels, table))
+        ]
+        sheets.append(
+            _CorrectionSheet(
+                sheet_name(title, taken),
+                labels,
+                msg("report.correction.help", lang),
+                table,
+                flagged,
+                widths,
+            )
+        )
+    return sheets
+
+
+def _correction_digest(file_hash: str, sheets: Sequence[_CorrectionSheet]) -> str:
+    """sha256 of everything a corrections workbook is made of, and of how it is laid out."""
+    content = [
+        _CORRECTIONS_LAYOUT,
+        xlsxwriter.__version__,
+        _XLSX_OPTIONS,
+        _CORRECTION_FORMATS,
+        CORRECTION_SHEET,
+        file_hash,
+        [[getattr(sheet, f.name) for f in fields(sheet)] for sheet in sheets],
+    ]
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_correction_sheets(
+    path: Path, file_hash: str, sheets: Sequence[_CorrectionSheet]
+) -> Path:
+    """Write a corrections workbook (replacing ``path`` only once it is complete)."""
+    tmp = path.with_name(path.name + ".tmp")
+    workbook = xlsxwriter.Workbook(str(tmp), _XLSX_OPTIONS)
+    header = workbook.add_format(_CORRECTION_FORMATS["header"])
+    flagged = workbook.add_format(_CORRECTION_FORMATS["flagged"])
+    problem = workbook.add_format(_CORRECTION_FORMATS["problem"])
+    for spec in sheets:
+        sheet = workbook.add_worksheet(spec.name)
+        last = len(spec.labels) - 1  # the problem column
+        for col, label in enumerate(spec.labels):
+            sheet.write_string(0, col, label, header)
+        sheet.write_comment(0, last, spec.help)
+        for r, (cells, bad) in enumerate(zip(spec.rows, spec.flagged, strict=True), start=1):
+            reasons = dict(bad)
             for col, value in enumerate(cells[:-1]):
-                name = columns[col].name
-                safe_cell(sheet, r, col, value, flagged if name in bad else None)
-                if name in bad:
-                    sheet.write_comment(r, col, str(bad[name][f"reason_{lang}"]))
-            safe_cell(sheet, r, len(columns), cells[-1], problem)
-            table.append(cells)
-        for col, width in enumerate(_column_widths(labels, table)):
-            sheet.set_column(col, col, width if col < len(columns) else min(width, 70))
+                if col in reasons:
+                    safe_cell(sheet, r, col, value, flagged)
+                    sheet.write_comment(r, col, reasons[col])
+                else:
+                    safe_cell(sheet, r, col, value, None)
+            safe_cell(sheet, r, last, cells[-1], problem)
+        for col, width in enumerate(spec.widths):
+            sheet.set_column(col, col, width)
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, len(rows), len(labels) - 1)
+        sheet.autofilter(0, 0, len(spec.rows), last)
     marker = workbook.add_worksheet(CORRECTION_SHEET)
     marker.write_string(0, 0, file_hash)
     marker.hide()
@@ -1276,18 +1475,89 @@ def write_correction_workbook(
     return path
 
 
-def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
-    files = _correction_files(ctx)
-    if not files:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    return [
-        write_correction_workbook(
-            _correction_path(folder, name, file_hash, taken), file_hash, by_kind, ctx.lang
-        )
-        for file_hash, (name, by_kind) in files.items()
-    ]
+def write_correction_workbook(
+    path: Path, file_hash: str, rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
+) -> Path:
+    """A workbook of the file's quarantined rows to fix, marked as a correction of ``file_hash``."""
+    return _write_correction_sheets(path, file_hash, _correction_sheets(rows_by_kind, lang))
+
+
+def _write_correction_entry(
+    path: Path, file_hash: str, sheets: Sequence[_CorrectionSheet], digest: str
+) -> dict[str, Any]:
+    """Write a corrections workbook; its entry in the manifest."""
+    _write_correction_sheets(path, file_hash, sheets)
+    stat = path.stat()
+    return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _untouched(path: Path, written: Mapping[str, Any]) -> bool:
+    """Whether the file is as written (same size and modification time): an organizer may
+    have edited it in place, and then it is written again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return written.get("size") == stat.st_size and written.get("mtime_ns") == stat.st_mtime_ns
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """Digest, size and modification time of each workbook written, by file name."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
+
+
+class _Corrections:
+    """The corrections workbooks of a half-year in one language: their paths, in order, and
+    the manifest of what was written, kept beside them so that a later run rewrites only the
+    workbooks whose content changed (reports are written on every run).
+    """
+
+    def __init__(self, ctx: _Context, folder: Path) -> None:
+        self.folder = folder
+        self.lang = ctx.lang
+        self.manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
+        taken: set[str] = set()
+        self.files = [
+            (_correction_path(folder, name, file_hash, taken, ctx.lang), file_hash, by_kind)
+            for file_hash, (name, by_kind) in _correction_files(ctx).items()
+        ]
+        self.written: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    @property
+    def paths(self) -> list[Path]:
+        return [path for path, _hash, _rows in self.files]
+
+    def write(self) -> None:
+        """Write each workbook whose content differs from what is on disk, then the manifest."""
+        if not self.files:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.written = _read_manifest(self.manifest)
+        for path, file_hash, by_kind in self.files:
+            sheets = _correction_sheets(by_kind, self.lang)
+            digest = _correction_digest(file_hash, sheets)
+            entry = self.written.get(path.name)
+            if entry and entry.get("digest") == digest and _untouched(path, entry):
+                self.entries[path.name] = entry
+            else:
+                self.entries[path.name] = _write_correction_entry(path, file_hash, sheets, digest)
+        self._record()
+
+    def _record(self) -> None:
+        """Write the manifest if anything changed (workbooks of earlier runs that are not
+        written any more drop out of it)."""
+        files = {path.name: self.entries[path.name] for path in self.paths}
+        if files != self.written:
+            text = json.dumps({"version": 1, "files": files}, ensure_ascii=False, sort_keys=True)
+            _write_text(self.manifest, text + "\n")
 
 
 # Writing
@@ -1310,10 +1580,31 @@ _NUM_FORMATS: dict[CellKind, str | None] = {
 }
 
 
+def _write_table_rows(
+    sheet: Worksheet, rows: Sequence[Sequence[object]], formats: Sequence[Any]
+) -> None:
+    """``safe_cell`` for every cell from the second row on, with the common types first."""
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for r, row in enumerate(rows, start=1):
+        for col, (value, cell_format) in enumerate(zip(row, formats, strict=True)):
+            kind = type(value)
+            if kind is str:
+                write_string(r, col, value, cell_format)
+            elif kind is float or kind is int:
+                write_number(r, col, value, cell_format)
+            else:
+                safe_cell(sheet, r, col, value, cell_format)
+
+
 def write_report_workbook(path: Path, tables: Sequence[Table]) -> Path:
     """The report as a workbook: one sheet per section, bold frozen headers, real percentages."""
     tmp = path.with_name(path.name + ".tmp")
-    workbook = xlsxwriter.Workbook(str(tmp), _XLSX_OPTIONS)
+    cells = sum(len(t.rows) * len(t.columns) for t in tables)
+    # xlsxwriter keeps every cell in memory (a national report has about 10 million); past
+    # this many it writes row by row to temporary files instead, in bounded memory.
+    streamed = cells > LARGE_WORKBOOK_CELLS
+    options = {**_XLSX_OPTIONS, "in_memory": False, "constant_memory": True} if streamed else {}
+    workbook = xlsxwriter.Workbook(str(tmp), {**_XLSX_OPTIONS, **options})
     header = workbook.add_format(
         {"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True, "valign": "top"}
     )
@@ -1326,16 +1617,15 @@ def write_report_workbook(path: Path, tables: Sequence[Table]) -> Path:
     for table in tables:
         sheet = workbook.add_worksheet(sheet_name(table.title, taken))
         labels = [c.label for c in table.columns]
-        for col, label in enumerate(labels):
-            sheet.write_string(0, col, label, header)
-        for r, row in enumerate(table.rows, start=1):
-            for col, (value, column) in enumerate(zip(row, table.columns, strict=True)):
-                safe_cell(sheet, r, col, value, formats[column.kind])
-        for i, text in enumerate([table.intro, *table.notes] if table.intro else table.notes):
-            safe_cell(sheet, len(table.rows) + 2 + i, 0, text, note)
+        # Widths and panes first, then rows strictly in order (what row-by-row writing needs).
         for col, width in enumerate(_column_widths(labels, table.rows)):
             sheet.set_column(col, col, width)
         sheet.freeze_panes(1, 1 if len(labels) > 4 else 0)
+        for col, label in enumerate(labels):
+            sheet.write_string(0, col, label, header)
+        _write_table_rows(sheet, table.rows, [formats[c.kind] for c in table.columns])
+        for i, text in enumerate([table.intro, *table.notes] if table.intro else table.notes):
+            safe_cell(sheet, len(table.rows) + 2 + i, 0, text, note)
     workbook.close()
     os.replace(tmp, path)
     return path
@@ -1390,15 +1680,17 @@ def write_reports(
     folder = settings.reports_dir / period
     folder.mkdir(parents=True, exist_ok=True)
     figures = _headline_figures(ctx)
-    tables = _report_tables(ctx, figures)
+    tables = _report_tables(ctx, figures, charts=False)
+    _draw_charts(ctx)
+    corrections = _Corrections(ctx, folder / "corrections")
+    corrections.write()
     paths = [
         _write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
         write_report_workbook(folder / f"report.{lang}.xlsx", tables),
     ]
-    corrections = _write_corrections(ctx, folder / "corrections")
-    quality = render_quality(ctx, _quality_tables(ctx, run_id), corrections, run_id)
+    quality = render_quality(ctx, _quality_tables(ctx, run_id), corrections.paths, run_id)
     paths.append(_write_text(folder / f"quality.{lang}.html", quality))
-    return paths + corrections
+    return paths + corrections.paths
 
 
 def headline_markdown(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
+import random
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -15,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 import openpyxl
 import pytest
 import xlsxwriter
 
+from flows import reports
 from flows.datasets import COLUMNS, HEARING_KINDS, ORG_KINDS, RATING_ITEMS, ROLES
 from flows.messages import msg
 from flows.reports import (
     CORRECTION_SHEET,
+    SUPPRESSED,
     change_test,
     headline_markdown,
     looks_like_formula,
@@ -737,6 +743,174 @@ def test_corrections_keep_distinct_names(
     assert header[:2] == ["period", "community"]
 
 
+def test_corrections_in_both_languages_side_by_side(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings
+) -> None:
+    (zh,) = write_reports(warehouse, settings, PERIOD)[3:]
+    (en,) = write_reports(warehouse, settings, PERIOD, lang="en")[3:]
+    assert zh.name == "2026上半年评议表.corrections.xlsx"  # as it always was
+    assert en.name == "2026上半年评议表.corrections.en.xlsx"
+    assert zh.parent == en.parent
+    zh_header = _sheet_rows(zh, openpyxl.load_workbook(zh).sheetnames[0])[0]
+    en_header = _sheet_rows(en, openpyxl.load_workbook(en).sheetnames[0])[0]
+    assert zh_header[:2] == ["评议期", "社区"] and en_header[:2] == ["period", "community"]
+
+
+# Writing many reports fast: unchanged workbooks left alone
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def test_unchanged_corrections_are_not_written_again(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings
+) -> None:
+    (path,) = write_reports(warehouse, settings, PERIOD)[3:]
+    manifest = path.parent / ".minyi-corrections.zh.json"
+    assert path.name in json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    first = _identity(path)
+    assert write_reports(warehouse, settings, PERIOD)[3:] == [path]
+    assert _identity(path) == first  # same content: the file was left as it was
+    write_reports(warehouse, settings, PERIOD, lang="en")  # the other language's own manifest
+    assert _identity(path) == first
+    # Edited in place (or replaced) since: written again.
+    path.write_bytes(b"not a workbook any more")
+    write_reports(warehouse, settings, PERIOD)
+    assert openpyxl.load_workbook(path)[CORRECTION_SHEET]["A1"].value == EVAL_HASH
+    second = _identity(path)
+    assert second != first
+    # A manifest lost or unreadable: everything is written again.
+    manifest.write_text("{not json", encoding="utf-8")
+    write_reports(warehouse, settings, PERIOD)
+    assert _identity(path) != second
+    assert openpyxl.load_workbook(path)[CORRECTION_SHEET]["A1"].value == EVAL_HASH
+
+
+def _own_warehouse(template: Path, settings: Settings) -> Path:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, settings.warehouse_path)
+    return settings.warehouse_path
+
+
+def _write_from(path: Path, settings: Settings) -> list[Path]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return write_reports(con, settings, PERIOD, run_id="run-2")
+
+
+def test_changed_corrections_are_written_again(
+    template_warehouse: Path, settings: Settings
+) -> None:
+    path = _own_warehouse(template_warehouse, settings)
+    (workbook,) = _write_from(path, settings)[3:]
+    first = _identity(workbook)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update meta.quarantine set reason_zh = '原因：总体评价另有写法' where row_number = 9"
+        )
+    (again,) = _write_from(path, settings)[3:]
+    assert again == workbook and _identity(workbook) != first
+    problems = [
+        r[-1] for r in _sheet_rows(workbook, openpyxl.load_workbook(workbook).sheetnames[0])
+    ]
+    assert any("原因：总体评价另有写法" in str(p) for p in problems)
+
+
+def test_suppressed_survives_pickling() -> None:
+    assert pickle.loads(pickle.dumps(SUPPRESSED)) is SUPPRESSED
+    assert pickle.loads(pickle.dumps([1, SUPPRESSED]))[1] is SUPPRESSED
+
+
+# Widths and HTML rows, computed faster, are as before
+
+
+def _display_width_before(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths_before(header: list[str], rows: list[list[object]]) -> list[int]:
+    """How column widths were computed, cell by cell."""
+    widths = [_display_width_before(h) for h in header]
+    for row in rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _display_width_before(reports._plain(value)))
+    return [min(60, max(8, w + 2)) for w in widths]
+
+
+def _random_value(rng: random.Random) -> object:
+    pick = rng.randrange(10)
+    if pick == 0:
+        return None
+    if pick == 1:
+        return SUPPRESSED
+    if pick == 2:
+        return rng.choice([1, 1.0, True, 0, -0.0, 12345.6789, -3, 10**9])
+    if pick == 3:
+        return rng.random() * 10 ** rng.randrange(8)
+    if pick == 4:
+        return date(2026, 1, 1 + rng.randrange(28))
+    alphabet = "ab Z9-—东华社区满意（）ＡＢ①é\u0301\t"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 70)))
+
+
+def _random_number(rng: random.Random) -> object:
+    return rng.choice([1, 1.0, True, 0, -0.0, -3, 123456789, 123456789.0, None, SUPPRESSED])
+
+
+def test_column_widths_as_before() -> None:
+    rng = random.Random(20260701)
+    for n in range(600):
+        value = _random_value if n % 2 else _random_number  # numbers only: 1 is not 1.0
+        width = rng.randrange(1, 6)
+        header = [str(_random_value(rng))[:6] for _ in range(width)]
+        rows = [
+            [value(rng) for _ in range(rng.randrange(0, width + 1))]
+            for _ in range(rng.randrange(0, 40))
+        ]
+        assert reports._column_widths(header, rows) == _column_widths_before(header, rows)
+    assert reports.display_width("东华 Community") == _display_width_before("东华 Community")
+
+
+_ROWS_BEFORE = """{% set ns = namespace(group=None) %}
+{% for row in table.rows %}
+{% if table.grouped and row[0] != ns.group %}
+{% set ns.group = row[0] %}
+<tr class="group"><td colspan="{{ table.columns|length - 1 }}">{{ row[0] }}</td></tr>
+{% endif %}
+<tr>
+{% for value in row %}
+{% set col = table.columns[loop.index0] %}
+{% if not (table.grouped and loop.first) %}
+{% set shown = value|cell(col.kind, lang) %}
+<td class="{{ 'hidden' if shown == '—' else ('num' if col.kind != 'text' else ('opinion' if table.key == 'opinions' else '')) }}">{{ shown }}</td>
+{% endif %}
+{% endfor %}
+</tr>
+{% endfor %}
+"""  # noqa: E501  (the rows of _table.html.j2 before they were built in Python)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("key", ["opinions", "gaps"])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_html_rows_as_before(lang: str, key: str, grouped: bool) -> None:
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["cell"] = reports.format_cell
+    before = env.from_string(_ROWS_BEFORE)
+    kinds: list[reports.CellKind] = ["text", "text", "int", "pct", "pp", "num", "p"]
+    columns = [reports.Col(f"c{i}", kind) for i, kind in enumerate(kinds)]
+    rng = random.Random(7)
+    values: list[object] = [None, SUPPRESSED, "—", "<b>&'\"", "东华社区", 3, 0.25, -0.01, 0.0004]
+    rows = [
+        [rng.choice([None, "甲", "乙", "<&>"]), *[rng.choice(values) for _ in kinds[1:]]]
+        for _ in range(60)
+    ]
+    rows.sort(key=lambda r: str(r[0]))
+    table = reports.Table(key, "title", columns, rows, grouped=grouped)
+    assert str(reports._table_rows_html(table, lang)) == before.render(table=table, lang=lang)
+
+
 # In a browser
 
 
@@ -833,3 +1007,27 @@ def test_rejects_a_period_that_is_not_canonical(
 ) -> None:
     with pytest.raises(ValueError, match="2026上半年"):
         write_reports(warehouse, settings, "2026上半年")
+
+
+def test_large_report_workbooks_are_written_row_by_row_with_the_same_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables = [
+        reports.Table(
+            "satisfaction",
+            "满意度",
+            [reports.Col("社区"), reports.Col("人数", "int"), reports.Col("满意率", "pct")],
+            [["和平社区", 12, 0.98], ["=1+1", 3, SUPPRESSED], ["新兴社区", None, 0.5]],
+            intro="说明",
+            notes=["注"],
+        ),
+        reports.Table("gaps", "缺报", [reports.Col("组织")], [["B01"], ["B02"]]),
+    ]
+    kept = reports.write_report_workbook(tmp_path / "kept.xlsx", tables)
+    monkeypatch.setattr(reports, "LARGE_WORKBOOK_CELLS", 0)
+    streamed = reports.write_report_workbook(tmp_path / "streamed.xlsx", tables)
+    for title in ("满意度", "缺报"):
+        assert _sheet_rows(streamed, title) == _sheet_rows(kept, title)
+    sheet = openpyxl.load_workbook(streamed)["满意度"]
+    assert sheet.freeze_panes == "A2" and sheet["A3"].value == "=1+1"
+    assert sheet["A3"].data_type == "s"  # text, never a formula

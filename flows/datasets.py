@@ -150,6 +150,17 @@ def required_columns(kind: Kind) -> list[str]:
     return [c.name for c in COLUMNS[kind] if c.required]
 
 
+# Each canonical column's Chinese header by (kind, name); reversed so the first of a name wins.
+_CHINESE_HEADERS: Final[dict[tuple[str, str], str]] = {
+    (kind, column.name): column.zh for kind in KINDS for column in reversed(COLUMNS[kind])
+}
+
+
+def column_label(kind: str, column: str) -> str:
+    """The Chinese header of a canonical column (the column name when unknown)."""
+    return _CHINESE_HEADERS.get((kind, column), column)
+
+
 def column_names(kind: Kind) -> list[str]:
     """Canonical names of every column of this kind, in form order."""
     return [c.name for c in COLUMNS[kind]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -21,7 +21,7 @@ from flows.datasets import COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Column, Kind
 from flows.periods import parse_period, period_of
 from flows.privacy import Scrubber, mask_personal_numbers, person_names, pseudonym
 from flows.readers import SheetTable
-from flows.registry import Registry
+from flows.registry import Lookup, Registry
 
 MISSING = object()
 
@@ -152,7 +152,7 @@ def _map_unique(series: pd.Series, parse: Callable[[str], object]) -> pd.Series:
     return series.map(parsed, na_action="ignore")
 
 
-def _map_many(series: pd.Series, convert: Callable[[list[str]], list[str]]) -> pd.Series:
+def _map_many(series: pd.Series, convert: Callable[[list[str]], Sequence[object]]) -> pd.Series:
     """Like :func:`_map_unique` with a function that converts all distinct values at once."""
     distinct = [str(v) for v in series.dropna().unique()]
     return series.map(dict(zip(distinct, convert(distinct), strict=True)), na_action="ignore")
@@ -259,8 +259,9 @@ def _resolve(
 ) -> None:
     """Add registry ids, vocabularies, pseudonyms and derived columns in place."""
     if kind in ("evaluations", "hearings"):
-        frame["community_id"] = _map_many(frame["community"], registry.community_ids_of)
-        frame["community_known"] = _known(frame["community_id"], registry.community_ids)
+        frame["community_id"], frame["community_known"] = _registered(
+            frame["community"], registry.community_lookup
+        )
     if kind == "evaluations":
         frame["evaluator_key"] = _map_unique(frame["evaluator"], lambda n: pseudonym(n, key))
         raw["evaluator"] = frame["evaluator_key"]
@@ -281,19 +282,20 @@ def _resolve(
         parts = frame[["residents", "deputies", "party_members"]]
         frame["attendance_parts"] = parts.sum(axis=1, min_count=1).astype("Int64")
     else:
-        frame["org_id"] = _map_many(frame["org"], registry.org_ids_of)
-        frame["org_known"] = _known(frame["org_id"], registry.org_ids)
+        frame["org_id"], frame["org_known"] = _registered(frame["org"], registry.org_lookup)
         frame["period_start"] = _period_start(frame["period"])
 
 
-def _known(ids: pd.Series, registered: pd.Series) -> pd.Series:
-    """True where the id is registered, False where not, missing where there is no id.
+def _registered(values: pd.Series, lookup: Lookup) -> tuple[pd.Series, pd.Series]:
+    """The id each value finds in the registry (the value itself where none), and whether it
+    found one: True, False, or missing where there is no value.
 
-    The suites check this flag rather than a value set of every registered id, which Great
+    The suites check that flag rather than a value set of every registered id, which Great
     Expectations would copy many times per expectation (slow with a national registry).
     """
-    known = pd.Series(ids.isin(registered), index=ids.index, dtype="boolean")
-    return known.mask(ids.isna())
+    found = _map_many(values, lookup.found)
+    known = pd.Series(found.notna(), index=values.index, dtype="boolean").mask(values.isna())
+    return found.where(found.notna(), values), known
 
 
 def _period_start(periods: pd.Series) -> pd.Series:

@@ -40,11 +40,6 @@ def lookup_keys(values: Iterable[object] | pa.Array) -> pa.Array:
     return pc.utf8_lower(pc.replace_substring_regex(text, _SPACES, ""))
 
 
-def lookup_key(value: object) -> str:
-    """One name or id as compared against the registry (see :func:`lookup_keys`)."""
-    return str(lookup_keys([str(value)])[0].as_py())
-
-
 @dataclass(frozen=True)
 class Lookup:
     """Lookup key -> id, as two Arrow arrays: a national registry has 1.6 million keys, which
@@ -124,16 +119,6 @@ class Registry:
     org_lookup: Lookup
     fingerprint: str = ""  # sha256 of the three registry files, to skip reloading them
 
-    @property
-    def community_ids(self) -> pd.Series:
-        """Every registered community id."""
-        return self.communities["community_id"]
-
-    @property
-    def org_ids(self) -> pd.Series:
-        """Every registered organisation id."""
-        return self.organisations["org_id"]
-
     @cached_property
     def roster_names(self) -> frozenset[str]:
         """The roster's names as masked in free text (computed once, not once per batch)."""
@@ -141,6 +126,7 @@ class Registry:
         if source is None:
             return frozenset()
         with duckdb.connect() as con:
+            con.execute(sql("registry/roster_file"))
             rows = con.execute(sql("load/roster_names"), source).fetchall()
         return person_names(row[0] for row in rows)
 
@@ -148,22 +134,6 @@ class Registry:
     def roster_scrubber(self) -> Scrubber:
         """A scrubber of the roster's names, built once (a national roster is large)."""
         return Scrubber(self.roster_names)
-
-    def community_id(self, value: str) -> str:
-        """The community id for an id or registered name; the value itself when unknown."""
-        return self.community_ids_of([value])[0]
-
-    def org_id(self, value: str) -> str:
-        """The organisation id for an id or registered name; the value itself when unknown."""
-        return self.org_ids_of([value])[0]
-
-    def community_ids_of(self, values: list[str]) -> list[str]:
-        """:meth:`community_id` of many values at once."""
-        return self.community_lookup.resolve(values)
-
-    def org_ids_of(self, values: list[str]) -> list[str]:
-        """:meth:`org_id` of many values at once."""
-        return self.org_lookup.resolve(values)
 
     def registered_names(self, values: list[str]) -> list[bool]:
         """For each value, whether it is a registered community or organisation id or name."""
@@ -247,6 +217,7 @@ def replace_roster(con: duckdb.DuckDBPyConnection, registry: Registry, key: byte
     source = roster_source(registry.roster_path)
     if source is None:
         return
+    con.execute(sql("registry/roster_file"))
     distinct = con.execute(sql("load/roster_distinct"), source).fetchall()
     roles = {**ROLES, **{v: v for v in ROLES.values()}}
     convert: dict[str, Callable[[str], str]] = {
@@ -257,7 +228,7 @@ def replace_roster(con: duckdb.DuckDBPyConnection, registry: Registry, key: byte
     communities = [value for column, value in distinct if column == "community_id"]
     # Communities in one vectorised lookup: a national roster names 100,000 of them.
     convert["community_id"] = dict(
-        zip(communities, registry.community_ids_of(communities), strict=True)
+        zip(communities, registry.community_lookup.resolve(communities), strict=True)
     ).__getitem__
     mapping = pd.DataFrame(
         [(column, value, convert[column](value)) for column, value in distinct],

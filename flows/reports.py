@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from xlsxwriter.worksheet import Worksheet
 
-from flows.datasets import COLUMNS, KINDS, RATING_ITEMS
+from flows.datasets import COLUMNS, KINDS, RATING_ITEMS, column_label
 from flows.messages import both, msg
 from flows.periods import parse_period
 from flows.settings import Settings
@@ -124,10 +124,6 @@ class _Context:
     definition: str
     # Query results and labels already looked up while writing one set of reports.
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    # Charts of tables built but not drawn yet (see _draw_charts): only the HTML shows them.
-    charts: list[tuple[Table, Callable[[], Markup]]] = field(
-        default_factory=list, compare=False, repr=False
-    )
 
     def t(self, key: str, **values: object) -> str:
         """A report text in the context's language."""
@@ -664,7 +660,7 @@ def _rate_table(
     ]
     title = ctx.t(f"report.section.{key}")
     chart_title = f"{title} · {_definition_name(ctx)}"
-    table = Table(
+    return Table(
         key,
         title,
         _rate_columns(ctx, [label_col]),
@@ -675,10 +671,8 @@ def _rate_table(
             min_responses=ctx.settings.min_responses,
         ),
         notes=_suppression_notes(ctx, hidden),
+        chart=dot_interval_chart(points, ctx.settings.satisfaction_target, chart_title, ctx.lang),
     )
-    target = ctx.settings.satisfaction_target
-    ctx.charts.append((table, lambda: dot_interval_chart(points, target, chart_title, ctx.lang)))
-    return table
 
 
 def _suppression_notes(ctx: _Context, hidden: Iterable[object]) -> list[str]:
@@ -818,29 +812,25 @@ def _trends_table(ctx: _Context) -> Table:
     target = ctx.settings.satisfaction_target
     values = [v for s in series.values() for v in s.values() if isinstance(v, float)]
     low = _axis_low(values, target)
-
-    def charts() -> Markup:
-        return Markup("").join(
-            trend_chart(
-                names[c],
-                [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
-                target,
-                low,
-            )
-            for c in order
-            if c in series
+    charts = [
+        trend_chart(
+            names[c],
+            [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
+            target,
+            low,
         )
-
-    table = Table(
+        for c in order
+        if c in series
+    ]
+    return Table(
         "trends",
         ctx.t("report.section.trends"),
         [Col(ctx.t("report.col.community")), *[Col(p, "pct") for p in periods]],
         [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
         intro=ctx.t("report.intro.trends", definition=_definition_name(ctx), low=f"{low:.0%}"),
         notes=_suppression_notes(ctx, hidden),
+        chart=Markup("").join(charts),
     )
-    ctx.charts.append((table, charts))
-    return table
 
 
 def _participation_tables(ctx: _Context) -> list[Table]:
@@ -1107,19 +1097,9 @@ def _method_notes(ctx: _Context) -> list[str]:
     ]
 
 
-def _draw_charts(ctx: _Context) -> None:
-    """Draw the charts of the tables built so far (thousands of small SVGs in a large report:
-    a report workbook, which has no charts, can be on its way first)."""
-    for table, draw in ctx.charts:
-        table.chart = draw()
-    ctx.charts.clear()
-
-
-def _report_tables(ctx: _Context, figures: Sequence[Figure], *, charts: bool = True) -> list[Table]:
-    """The report's sections, their charts drawn unless ``charts`` is false (then
-    ``_draw_charts`` draws them)."""
+def _report_tables(ctx: _Context, figures: Sequence[Figure]) -> list[Table]:
     notes = _method_notes(ctx)
-    tables = [
+    return [
         _headline_table(ctx, figures),
         *_satisfaction_tables(ctx),
         _items_table(ctx),
@@ -1136,28 +1116,15 @@ def _report_tables(ctx: _Context, figures: Sequence[Figure], *, charts: bool = T
             [[n] for n in notes],
         ),
     ]
-    if charts:
-        _draw_charts(ctx)
-    return tables
 
 
 # The data-quality report
 
 
-# Each column's Chinese header by (kind, name); reversed so that the first of a name wins.
-_CHINESE_HEADERS: dict[tuple[str, str], str] = {
-    (kind, column.name): column.zh for kind in KINDS for column in reversed(COLUMNS[kind])
-}
-
-
 def _column_label(kind: object, name: object, lang: str) -> str:
     if name is None:
         return ""
-    if lang == "zh" and kind in KINDS:
-        zh = _CHINESE_HEADERS.get((str(kind), str(name)))
-        if zh is not None:
-            return zh
-    return str(name)
+    return column_label(str(kind), str(name)) if lang == "zh" else str(name)
 
 
 def _receipts(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, Any]]:
@@ -1475,22 +1442,6 @@ def _write_correction_sheets(
     return path
 
 
-def write_correction_workbook(
-    path: Path, file_hash: str, rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
-) -> Path:
-    """A workbook of the file's quarantined rows to fix, marked as a correction of ``file_hash``."""
-    return _write_correction_sheets(path, file_hash, _correction_sheets(rows_by_kind, lang))
-
-
-def _write_correction_entry(
-    path: Path, file_hash: str, sheets: Sequence[_CorrectionSheet], digest: str
-) -> dict[str, Any]:
-    """Write a corrections workbook; its entry in the manifest."""
-    _write_correction_sheets(path, file_hash, sheets)
-    stat = path.stat()
-    return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
 def _untouched(path: Path, written: Mapping[str, Any]) -> bool:
     """Whether the file is as written (same size and modification time): an organizer may
     have edited it in place, and then it is written again."""
@@ -1513,51 +1464,37 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
 
 
-class _Corrections:
-    """The corrections workbooks of a half-year in one language: their paths, in order, and
-    the manifest of what was written, kept beside them so that a later run rewrites only the
-    workbooks whose content changed (reports are written on every run).
+def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
+    """Write the half-year's corrections workbooks in the context's language; their paths.
+
+    Reports are written on every run: a workbook whose content, and whose file, are as the
+    manifest beside them records (``_CORRECTIONS_MANIFEST``) is left as it is.
     """
-
-    def __init__(self, ctx: _Context, folder: Path) -> None:
-        self.folder = folder
-        self.lang = ctx.lang
-        self.manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
-        taken: set[str] = set()
-        self.files = [
-            (_correction_path(folder, name, file_hash, taken, ctx.lang), file_hash, by_kind)
-            for file_hash, (name, by_kind) in _correction_files(ctx).items()
-        ]
-        self.written: dict[str, dict[str, Any]] = {}
-        self.entries: dict[str, dict[str, Any]] = {}
-
-    @property
-    def paths(self) -> list[Path]:
-        return [path for path, _hash, _rows in self.files]
-
-    def write(self) -> None:
-        """Write each workbook whose content differs from what is on disk, then the manifest."""
-        if not self.files:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.written = _read_manifest(self.manifest)
-        for path, file_hash, by_kind in self.files:
-            sheets = _correction_sheets(by_kind, self.lang)
-            digest = _correction_digest(file_hash, sheets)
-            entry = self.written.get(path.name)
-            if entry and entry.get("digest") == digest and _untouched(path, entry):
-                self.entries[path.name] = entry
-            else:
-                self.entries[path.name] = _write_correction_entry(path, file_hash, sheets, digest)
-        self._record()
-
-    def _record(self) -> None:
-        """Write the manifest if anything changed (workbooks of earlier runs that are not
-        written any more drop out of it)."""
-        files = {path.name: self.entries[path.name] for path in self.paths}
-        if files != self.written:
-            text = json.dumps({"version": 1, "files": files}, ensure_ascii=False, sort_keys=True)
-            _write_text(self.manifest, text + "\n")
+    taken: set[str] = set()
+    files = [
+        (_correction_path(folder, name, file_hash, taken, ctx.lang), file_hash, by_kind)
+        for file_hash, (name, by_kind) in _correction_files(ctx).items()
+    ]
+    if not files:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
+    written = _read_manifest(manifest)
+    entries: dict[str, dict[str, Any]] = {}
+    for path, file_hash, by_kind in files:
+        sheets = _correction_sheets(by_kind, ctx.lang)
+        digest = _correction_digest(file_hash, sheets)
+        entry = written.get(path.name)
+        if not (entry and entry.get("digest") == digest and _untouched(path, entry)):
+            _write_correction_sheets(path, file_hash, sheets)
+            stat = path.stat()
+            entry = {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        entries[path.name] = entry
+    # Workbooks of earlier runs that are not written any more drop out of the manifest.
+    if entries != written:
+        text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
+        _write_text(manifest, text + "\n")
+    return [path for path, _hash, _rows in files]
 
 
 # Writing
@@ -1680,17 +1617,15 @@ def write_reports(
     folder = settings.reports_dir / period
     folder.mkdir(parents=True, exist_ok=True)
     figures = _headline_figures(ctx)
-    tables = _report_tables(ctx, figures, charts=False)
-    _draw_charts(ctx)
-    corrections = _Corrections(ctx, folder / "corrections")
-    corrections.write()
+    tables = _report_tables(ctx, figures)
+    corrections = _write_corrections(ctx, folder / "corrections")
     paths = [
         _write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
         write_report_workbook(folder / f"report.{lang}.xlsx", tables),
     ]
-    quality = render_quality(ctx, _quality_tables(ctx, run_id), corrections.paths, run_id)
+    quality = render_quality(ctx, _quality_tables(ctx, run_id), corrections, run_id)
     paths.append(_write_text(folder / f"quality.{lang}.html", quality))
-    return paths + corrections.paths
+    return paths + corrections
 
 
 def headline_markdown(

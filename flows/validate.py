@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.datasets import COLUMNS, Kind
+from flows.datasets import Kind, column_label
 from flows.messages import msg
 from flows.normalise import Failure, StagedTable
 from flows.settings import EXPECTATIONS_DIR
@@ -147,14 +147,6 @@ def _display(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def column_label(kind: Kind, column: str) -> str:
-    """The Chinese header of a canonical column (the column name when unknown)."""
-    for col in COLUMNS[kind]:
-        if col.name == column:
-            return col.zh
-    return column
 
 
 def explain(kind: Kind, failure: Failure, lang: str) -> tuple[str, str]:

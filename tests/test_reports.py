@@ -1023,9 +1023,18 @@ def test_large_report_workbooks_are_written_row_by_row_with_the_same_cells(
         ),
         reports.Table("gaps", "缺报", [reports.Col("组织")], [["B01"], ["B02"]]),
     ]
+    options: list[dict[str, Any]] = []
+    workbook_class = reports.xlsxwriter.Workbook
+
+    def recorded(path: str, opts: dict[str, Any]) -> Any:
+        options.append(opts)
+        return workbook_class(path, opts)
+
+    monkeypatch.setattr(reports.xlsxwriter, "Workbook", recorded)
     kept = reports.write_report_workbook(tmp_path / "kept.xlsx", tables)
     monkeypatch.setattr(reports, "LARGE_WORKBOOK_CELLS", 0)
     streamed = reports.write_report_workbook(tmp_path / "streamed.xlsx", tables)
+    assert [o.get("constant_memory", False) for o in options] == [False, True]
     for title in ("满意度", "缺报"):
         assert _sheet_rows(streamed, title) == _sheet_rows(kept, title)
     sheet = openpyxl.load_workbook(streamed)["满意度"]

@@ -1,20 +1,11 @@
 -- Replaces the evaluator roster with the roster file (parameters: path, column names), each value converted through roster_mapping (names to keyed pseudonyms); a row without a name is skipped.
 insert into ref.evaluators by name
-with roster as (
-    select
-        nullif(trim(period), '') as period,
-        nullif(trim(evaluator), '') as evaluator,
-        nullif(trim(role), '') as role,
-        nullif(trim(community_id), '') as community_id
-    from read_csv(?, all_varchar = true, header = false, skip = 1, names = ?)
-)
-
 select
     coalesce(p.converted, '') as period,
     n.converted as evaluator_key,
     coalesce(r.converted, '') as role,
     coalesce(c.converted, '') as community_id
-from roster as s
+from roster_file(?, ?) as s
 inner join roster_mapping as n on n.column_name = 'evaluator' and s.evaluator = n.value
 left join roster_mapping as p on p.column_name = 'period' and s.period = p.value
 left join roster_mapping as r on r.column_name = 'role' and s.role = r.value

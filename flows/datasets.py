@@ -145,6 +145,37 @@ HEADER_INDEX: Final[dict[Kind, dict[str, str]]] = {
 }
 
 
+def _foreign_characters() -> re.Pattern[str]:
+    """Digits and CJK ideographs found in no header text (normalised) and no unit note.
+
+    normalise_header keeps these as they are: NFKC leaves them alone and composes them with
+    nothing, they have no case and are no space. A text holding one normalises to a text
+    holding it, which names no column.
+    """
+    kept = set("".join(key for index in HEADER_INDEX.values() for key in index))
+    kept |= set(_UNIT_NOTE.pattern)
+    foreign = [
+        code for code in (*range(0x30, 0x3A), *range(0x4E00, 0xA000)) if chr(code) not in kept
+    ]
+    spans: list[list[int]] = []
+    for code in foreign:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in spans) + "]")
+
+
+_FOREIGN: Final = _foreign_characters()
+
+
+def names_no_column(text: str) -> bool:
+    """Whether a text certainly names no column of any kind (normalise_header(text) is in no
+    kind's HEADER_INDEX): a quick test for the data cells header detection passes over.
+    False means only that it may name one."""
+    return _FOREIGN.search(text) is not None
+
+
 def required_columns(kind: Kind) -> list[str]:
     """Canonical names of the columns a file of this kind must have."""
     return [c.name for c in COLUMNS[kind] if c.required]

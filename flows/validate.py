@@ -86,13 +86,16 @@ def _chunks(frame: pd.DataFrame, max_rows: int) -> Iterator[pd.DataFrame]:
 
 
 def _for_gx(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows as Great Expectations checks them: whole numbers as float64.
+    """The rows as Great Expectations checks them: whole numbers as float64, row ids as index.
 
     GX compares numpy numbers vectorised but pandas' nullable Int64 one value at a time in
     Python; every count and rating fits a float exactly.
     """
     numbers = [c for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)]
-    return frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
+    view = frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
+    # Indexed by row id, unnamed: GX then lists the failing rows' index in one step, where
+    # ``unexpected_index_column_names`` makes it look each one up with ``DataFrame.at``.
+    return view.set_axis(pd.Index(frame["row_id"].to_numpy()), axis=0)
 
 
 def _report_column(config: Any) -> str:
@@ -115,10 +118,7 @@ def validate_tables(kind: Kind, table: StagedTable, max_rows: int = 200_000) -> 
         batch = _batch_definition(kind).get_batch(batch_parameters={"dataframe": _for_gx(frame)})
         result = batch.validate(
             suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": ["row_id"],
-            },
+            result_format={"result_format": "COMPLETE"},
         )
         results.append(result.describe_dict())
         by_row = frame.set_index("row_id")
@@ -133,7 +133,7 @@ def validate_tables(kind: Kind, table: StagedTable, max_rows: int = 200_000) -> 
                 )
             rule = str(config.meta.get("rule", config.type))
             column = _report_column(config)
-            ids = [index["row_id"] for index in item.result.get("unexpected_index_list") or []]
+            ids = list(item.result.get("unexpected_index_list") or [])
             values = by_row.loc[ids, _value_column(config)].astype(object).tolist() if ids else []
             for row_id, value in zip(ids, values, strict=True):
                 text = None if value is None or pd.isna(value) else _display(value)

@@ -65,7 +65,7 @@ def new_run_id() -> str:
 
 def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     """Load the registry and key, and the hashes of files already received."""
-    registry = load_registry(settings.reference_dir)
+    registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
     key = load_key(settings.key_path)
     known: set[str] = set()
     if settings.warehouse_path.exists():

@@ -97,6 +97,11 @@ class Settings:
         return self.home / "secret.key"
 
     @property
+    def registry_cache_dir(self) -> Path:
+        """What is derived from the registry files alone, kept between runs (mode 600)."""
+        return self.home / "cache" / "registry"
+
+    @property
     def publish_path(self) -> Path | None:
         """The shared folder this office publishes Parquet to, None when publishing is off."""
         return Path(self.publish_dir).expanduser().resolve() if self.publish_dir else None

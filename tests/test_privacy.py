@@ -1,11 +1,13 @@
 """Pseudonyms for evaluator names and masking of personal numbers."""
 
+import os
+import pickle
 import stat
 from pathlib import Path
 
 import pytest
 
-from flows.privacy import load_key, mask_personal_numbers, pseudonym
+from flows.privacy import Scrubber, load_key, mask_personal_numbers, pseudonym
 
 
 def test_key_is_created_once_with_owner_only_mode(tmp_path: Path) -> None:
@@ -36,3 +38,36 @@ def test_pseudonym_is_stable_keyed_and_never_the_name() -> None:
 )
 def test_mask_personal_numbers(text: str, expected: str) -> None:
     assert mask_personal_numbers(text) == expected
+
+
+NAMES = ["张伟", "王芳", "张伟明", "欧阳明月"]
+TEXTS = [
+    "张伟明反映楼道灯坏了，联系电话13912345678",
+    "张伟和王芳、欧阳明月都来了",
+    "张说楼道灯坏了3盏",
+    "",
+]
+
+
+def test_saved_scrubber_scrubs_as_the_one_built() -> None:
+    built = Scrubber(NAMES)
+    loaded = Scrubber.loads(built.dumps())
+    assert [loaded(text) for text in TEXTS] == [built(text) for text in TEXTS]
+    assert built(TEXTS[0]) == "[姓名]反映楼道灯坏了，联系电话[电话]", "the longest name wins"
+    assert loaded.names == built.names == frozenset(NAMES)
+    assert Scrubber.loads(Scrubber().dumps())(TEXTS[0]) == Scrubber()(TEXTS[0])
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        Scrubber(NAMES).dumps()[:-9],
+        pickle.dumps(os.system),
+        pickle.dumps({"not": "an automaton"}),
+        b"",
+    ],
+    ids=["truncated", "other-callable", "other-value", "empty"],
+)
+def test_anything_but_a_saved_scrubber_is_refused(saved: bytes) -> None:
+    with pytest.raises(ValueError, match="not a saved scrubber"):
+        Scrubber.loads(saved)

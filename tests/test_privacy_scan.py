@@ -33,8 +33,9 @@ PHONES = {
 }
 ID_CARDS = {"id-card": "120101198001010016", "id-card-x": "12010119800101002X"}
 NUMBERS = {**PHONES, **ID_CARDS}
-# Text minyi leaves where it is by design: originals and the office's own registry.
-ORIGINALS = ("inbox", "archive", "quarantine", "reference", "secret.key")
+# Text minyi leaves where it is by design: originals, the office's own registry and what is
+# derived from the registry alone (cache/: the roster's names, for masking them elsewhere).
+ORIGINALS = ("inbox", "archive", "quarantine", "reference", "cache", "secret.key")
 
 
 def _roster_names(settings: Settings, community: str, count: int) -> list[str]:

@@ -319,6 +319,8 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.yes": ("是", "yes"),
     "report.no": ("否", "no"),
     "report.all": ("全街道", "Whole subdistrict"),
+    "report.all_subdistricts": ("全部街道", "All subdistricts"),
+    "report.subdistrict.none": ("（无街道代码）", "(no subdistrict code)"),
     "report.unknown": ("未知", "unknown"),
     # Definitions, verdicts, tests
     "report.definition.top2": (
@@ -421,6 +423,10 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.col.column": ("列", "Column"),
     "report.col.cell_value": ("填写内容", "Value"),
     "report.col.problem": ("问题说明", "Problem"),
+    "report.col.subdistrict": ("街道", "Subdistrict"),
+    "report.col.communities": ("社区数", "Communities"),
+    "report.col.communities_below": ("未达标社区数", "Communities below target"),
+    "report.col.opinions": ("意见条数", "Opinions"),
     # Sections of the semiannual report (also sheet names: at most 31 characters)
     "report.section.by_community": ("各社区满意率", "Satisfaction by community"),
     "report.section.by_role": ("各类评议人满意率", "Satisfaction by role"),
@@ -438,6 +444,17 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.section.files": ("数据来源：文件", "Sources: files"),
     "report.section.runs": ("数据来源：运行", "Sources: runs"),
     "report.section.notes": ("说明", "Notes"),
+    "report.section.by_subdistrict": ("各街道满意率", "Satisfaction by subdistrict"),
+    "report.section.under_target": ("未达目标的社区", "Communities under target"),
+    "report.section.items_by_subdistrict": ("分项评分（分街道）", "Item scores by subdistrict"),
+    "report.section.trends_by_subdistrict": ("历次满意率（分街道）", "Trends by subdistrict"),
+    "report.section.members_by_subdistrict": ("党员参与（分街道）", "Members by subdistrict"),
+    "report.section.hearings_by_subdistrict": ("听证与走访（分街道）", "Hearings by subdistrict"),
+    "report.section.gaps_by_subdistrict": (
+        "缺报与迟报（分街道）",
+        "Missing and late by subdistrict",
+    ),
+    "report.section.opinions_by_subdistrict": ("意见建议（分街道）", "Opinions by subdistrict"),
     "report.section.runs_quality": ("运行记录", "Runs"),
     "report.section.receipts": ("收到的文件", "Files received"),
     "report.section.rejected": ("整份退回的文件", "Files rejected whole"),
@@ -458,6 +475,26 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.intro.opinions": (
         "按社区汇总评议表中的意见建议，不显示评议人及其类别，顺序已打乱（按文字排序）。",
         "Opinions written on the forms, grouped by community, without the evaluator or their role, in text order rather than form order.",
+    ),
+    "report.intro.by_subdistrict": (
+        "本期名册共有 {communities} 个社区，超过 {limit} 个，因此本报告按街道汇总，并列出未达目标 {target} 的社区。按满意率从高到低排列。",
+        "The registry holds {communities} communities, more than {limit}, so this report sums them up by subdistrict and lists the communities under the {target} target. Sorted by rate, highest first.",
+    ),
+    "report.intro.under_target": (
+        "满意率低于目标 {target} 的社区共 {under} 个，其中“未达标”{below} 个；先列“未达标”，再按满意率从低到高，此处列出 {listed} 个。",
+        "{under} communities are under the {target} target, {below} of them below it; those below come first, then the lowest rates; {listed} are listed here.",
+    ),
+    "report.intro.trends_by_subdistrict": (
+        "各街道各半年度满意率（{definition}）；图为全部社区合计，竖轴自 {low} 至 100%，虚线为目标。",
+        "Each subdistrict's rate per half-year ({definition}); the chart shows all communities together, its axis from {low} to 100%, the dashed line the target.",
+    ),
+    "report.intro.opinions_by_subdistrict": (
+        "社区较多，意见建议原文不在本报告中逐条列出；下表为各街道的意见条数，原文保存在数据仓库中（core.evaluations 的 comments 列）。",
+        "With this many communities the opinions are not listed one by one; the table counts them per subdistrict, and their text is in the warehouse (column comments of core.evaluations).",
+    ),
+    "report.note.by_subdistrict": (
+        "社区超过 {limit} 个时，本报告按街道汇总（街道为社区代码中“-”之前的部分）；每个社区的数据都在数据仓库中，可用 minyi export 导出。",
+        "With more than {limit} communities this report sums up by subdistrict (the part of the community code before “-”); every community's figures are in the warehouse, and minyi export writes them out.",
     ),
     "report.note.definition": (
         "满意率口径：{definition}。",

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from itertools import zip_longest
@@ -52,6 +54,12 @@ _XLSX_OPTIONS = {
 
 # Report workbooks with more cells than this are written row by row (see write_report_workbook).
 LARGE_WORKBOOK_CELLS = 1_000_000
+# With more registered communities than settings.report_community_limit (5,000), the report
+# shows subdistricts instead of every community and lists at most this many of those under
+# target: a city of a few hundred subdistricts keeps every community, a national registry
+# (115,000 communities) no longer makes a 450 MB page. Every community's figures stay in the
+# warehouse (minyi export).
+LISTED_COMMUNITIES = 200
 
 CellKind = Literal["text", "int", "pct", "pp", "num", "p"]
 K = TypeVar("K", bound=Hashable)
@@ -122,6 +130,9 @@ class _Context:
     period: str
     lang: str
     definition: str
+    # Communities in the registry (above settings.report_community_limit the report shows
+    # subdistricts instead).
+    communities: int = 0
     # Query results and labels already looked up while writing one set of reports.
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -136,6 +147,11 @@ class _Context:
             self.memo[key] = _query(self.con, name, *params)
         rows: list[dict[str, Any]] = self.memo[key]
         return rows
+
+    @property
+    def by_subdistrict(self) -> bool:
+        """Whether the report shows subdistricts rather than every community."""
+        return self.communities > self.settings.report_community_limit
 
     @property
     def previous(self) -> str:
@@ -298,13 +314,17 @@ def _headline_definition(con: duckdb.DuckDBPyConnection, settings: Settings, per
 
 
 def _context(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, lang: str
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    lang: str,
 ) -> _Context:
     parsed = parse_period(period)
     if parsed is None or str(parsed) != period:
         raise ValueError(msg("bad_period", "en", value=period))
     definition = _headline_definition(con, settings, period)
-    return _Context(con, settings, period, lang, definition)
+    communities = int(_query(con, "community_count")[0]["communities"])
+    return _Context(con, settings, period, lang, definition, communities)
 
 
 # Formatting
@@ -353,6 +373,11 @@ def _label(ctx: _Context, prefix: str, value: object) -> str:
             ctx.memo[memo] = ctx.t("report.unknown") if value is None else str(value)
     label: str = ctx.memo[memo]
     return label
+
+
+def _all(ctx: _Context) -> str:
+    """The label of a total row: the whole subdistrict, or all subdistricts."""
+    return ctx.t("report.all_subdistricts" if ctx.by_subdistrict else "report.all")
 
 
 def _definition_name(ctx: _Context) -> str:
@@ -503,7 +528,16 @@ def trend_chart(
 
 
 def _satisfaction_rows(ctx: _Context, period: str) -> list[dict[str, Any]]:
-    return ctx.query("satisfaction", period, ctx.definition)
+    """Every community × role cell and rollup; only the rollups when showing subdistricts."""
+    name = "satisfaction_rollups" if ctx.by_subdistrict else "satisfaction"
+    return ctx.query(name, period, ctx.definition)
+
+
+def _member_rows(ctx: _Context) -> list[dict[str, Any]]:
+    """Member participation per community and in total; only the total when showing
+    subdistricts."""
+    name = "member_participation_total" if ctx.by_subdistrict else "member_participation"
+    return ctx.query(name, ctx.period)
 
 
 def _cell_key(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -515,10 +549,7 @@ def _headline_figures(ctx: _Context) -> list[Figure]:
     sat = next(
         (r for r in _satisfaction_rows(ctx, ctx.period) if _cell_key(r) == (None, None)), None
     )
-    members = next(
-        (r for r in ctx.query("member_participation", ctx.period) if not r["community_id"]),
-        None,
-    )
+    members = next((r for r in _member_rows(ctx) if not r["community_id"]), None)
     units = next(iter(ctx.query("unit_participation", ctx.period)), None)
     settings = ctx.settings
     figures = [
@@ -697,6 +728,11 @@ def _satisfaction_tables(ctx: _Context) -> list[Table]:
     sizes = {_cell_key(r): int(r["responses"]) for _label_text, r in by_community + by_role}
     hidden_communities = suppressed_cells({k: v for k, v in sizes.items() if k[1] is None}, minimum)
     hidden_roles = suppressed_cells({k: v for k, v in sizes.items() if k[0] is None}, minimum)
+    role_table = _rate_table(
+        ctx, "by_role", Col(ctx.t("report.col.role")), by_role, previous, hidden_roles
+    )
+    if ctx.by_subdistrict:
+        return [_subdistrict_rate_table(ctx), _under_target_table(ctx), role_table]
     return [
         _rate_table(
             ctx,
@@ -706,7 +742,7 @@ def _satisfaction_tables(ctx: _Context) -> list[Table]:
             previous,
             hidden_communities,
         ),
-        _rate_table(ctx, "by_role", Col(ctx.t("report.col.role")), by_role, previous, hidden_roles),
+        role_table,
         _community_role_table(ctx, current, hidden_communities),
     ]
 
@@ -760,13 +796,19 @@ def _community_role_table(
 
 
 def _items_table(ctx: _Context) -> Table:
-    """Mean score of each rated item per community; communities under the cell size hidden."""
-    scores = _query(ctx.con, "item_scores", ctx.period)
+    """Mean score of each rated item per community (or subdistrict); those under the cell size
+    hidden."""
+    if ctx.by_subdistrict:
+        key, place = "items_by_subdistrict", "report.col.subdistrict"
+        scores = _as_communities(ctx, _query(ctx.con, "subdistrict_items", ctx.period))
+    else:
+        key, place = "items", "report.col.community"
+        scores = _query(ctx.con, "item_scores", ctx.period)
     by_community: dict[str | None, dict[str, Any]] = defaultdict(dict)
     names: dict[str | None, str] = {}
     for s in scores:
         by_community[s["community_id"]][s["item"]] = s
-        names[s["community_id"]] = s["community_name"] or ctx.t("report.all")
+        names[s["community_id"]] = s["community_name"] or _all(ctx)
     sizes = {
         c: max(int(s["responses"]) for s in items.values())
         for c, items in by_community.items()
@@ -774,7 +816,7 @@ def _items_table(ctx: _Context) -> Table:
     }
     hidden = suppressed_cells(sizes, ctx.settings.min_cell_size)
     columns = [
-        Col(ctx.t("report.col.community")),
+        Col(ctx.t(place)),
         Col(ctx.t("report.col.responses"), "int"),
         *[Col(ctx.t(f"report.item.{item}"), "num") for item in RATING_ITEMS],
     ]
@@ -782,27 +824,34 @@ def _items_table(ctx: _Context) -> Table:
     rows: list[list[object]] = []
     for community in [*order, None] if None in by_community else order:
         items = by_community[community]
-        label = names[community] if community else ctx.t("report.all")
+        label = names[community] if community else _all(ctx)
         if community in hidden:
             rows.append([label, *[SUPPRESSED] * (len(columns) - 1)])
             continue
         means = [items[i]["mean"] if i in items else None for i in RATING_ITEMS]
         rows.append([label, max(int(s["responses"]) for s in items.values()), *means])
     return Table(
-        "items", ctx.t("report.section.items"), columns, rows, notes=_suppression_notes(ctx, hidden)
+        key, ctx.t(f"report.section.{key}"), columns, rows, notes=_suppression_notes(ctx, hidden)
     )
 
 
 def _trends_table(ctx: _Context) -> Table:
-    """Each community's rate over every loaded half-year up to this one, with small charts."""
-    rows = _query(ctx.con, "satisfaction_trend", ctx.period, ctx.definition)
+    """Each community's (or subdistrict's) rate over every loaded half-year up to this one, with
+    small charts (by subdistrict: one, of all communities)."""
+    if ctx.by_subdistrict:
+        section, place = "trends_by_subdistrict", "report.col.subdistrict"
+        trend = _query(ctx.con, "subdistrict_trend", ctx.period, ctx.definition)
+        rows = _as_communities(ctx, trend)
+    else:
+        section, place = "trends", "report.col.community"
+        rows = _query(ctx.con, "satisfaction_trend", ctx.period, ctx.definition)
     periods = sorted({str(r["period"]) for r in rows})
     sizes = {
         (r["period"], r["community_id"]): int(r["responses"]) for r in rows if r["community_id"]
     }
     hidden = suppressed_cells(sizes, ctx.settings.min_cell_size, groups=(lambda k: k[0],))
     series: dict[str | None, dict[str, object]] = defaultdict(dict)
-    names: dict[str | None, str] = {None: ctx.t("report.all")}
+    names: dict[str | None, str] = {None: _all(ctx)}
     for r in rows:
         key = (r["period"], r["community_id"])
         series[r["community_id"]][r["period"]] = SUPPRESSED if key in hidden else r["rate"]
@@ -820,25 +869,30 @@ def _trends_table(ctx: _Context) -> Table:
             low,
         )
         for c in order
-        if c in series
+        if c in series and (c is None or not ctx.by_subdistrict)
     ]
     return Table(
-        "trends",
-        ctx.t("report.section.trends"),
-        [Col(ctx.t("report.col.community")), *[Col(p, "pct") for p in periods]],
+        section,
+        ctx.t(f"report.section.{section}"),
+        [Col(ctx.t(place)), *[Col(p, "pct") for p in periods]],
         [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
-        intro=ctx.t("report.intro.trends", definition=_definition_name(ctx), low=f"{low:.0%}"),
+        intro=ctx.t(f"report.intro.{section}", definition=_definition_name(ctx), low=f"{low:.0%}"),
         notes=_suppression_notes(ctx, hidden),
         chart=Markup("").join(charts),
     )
 
 
 def _participation_tables(ctx: _Context) -> list[Table]:
-    """Member participation per community, participation per kind of organisation, units."""
-    members = ctx.query("member_participation", ctx.period)
+    """Member participation per community (or subdistrict), per kind of organisation, units."""
+    if ctx.by_subdistrict:
+        key, place = "members_by_subdistrict", "report.col.subdistrict"
+        members = _as_communities(ctx, _query(ctx.con, "subdistrict_members", ctx.period))
+    else:
+        key, place = "members", "report.col.community"
+        members = _member_rows(ctx)
     member_rows: list[list[object]] = [
         [
-            r["community_name"] if r["community_id"] else ctx.t("report.all"),
+            r["community_name"] if r["community_id"] else _all(ctx),
             r["members_total"],
             r["members_participating"],
             r["rate"],
@@ -848,7 +902,7 @@ def _participation_tables(ctx: _Context) -> list[Table]:
         for r in members
     ]
     member_cols = [
-        Col(ctx.t("report.col.community")),
+        Col(ctx.t(place)),
         Col(ctx.t("report.col.members_total"), "int"),
         Col(ctx.t("report.col.members_participating"), "int"),
         Col(ctx.t("report.col.participation_rate"), "pct"),
@@ -901,7 +955,7 @@ def _participation_tables(ctx: _Context) -> list[Table]:
     ]
     note = [ctx.t("report.note.participation")]
     return [
-        Table("members", ctx.t("report.section.members"), member_cols, member_rows, notes=note),
+        Table(key, ctx.t(f"report.section.{key}"), member_cols, member_rows, notes=note),
         Table("org_kinds", ctx.t("report.section.org_kinds"), kind_cols, kind_rows),
         Table("units", ctx.t("report.section.units"), unit_cols, unit_rows, notes=note),
     ]
@@ -920,8 +974,15 @@ def _hearing_cells(r: Mapping[str, Any]) -> list[object]:
 
 
 def _hearing_tables(ctx: _Context) -> list[Table]:
-    """Hearings, consultations and home visits per community and per kind."""
-    rows = _query(ctx.con, "hearings", ctx.period)
+    """Hearings, consultations and home visits per community (or subdistrict) and per kind."""
+    if ctx.by_subdistrict:
+        key, place = "hearings_by_subdistrict", "report.col.subdistrict"
+        subdistricts = _query(ctx.con, "subdistrict_hearings", ctx.period)
+        rollups = _query(ctx.con, "hearing_rollups", ctx.period)
+        rows = [*_as_communities(ctx, subdistricts), *rollups]
+    else:
+        key, place = "hearings", "report.col.community"
+        rows = _query(ctx.con, "hearings", ctx.period)
     figures = [
         Col(ctx.t("report.col.events"), "int"),
         Col(ctx.t("report.col.attendees"), "int"),
@@ -933,12 +994,12 @@ def _hearing_tables(ctx: _Context) -> list[Table]:
     ]
     total = [r for r in rows if not r["community_id"] and not r["kind"]]
     community_rows: list[list[object]] = [
-        [r["community_name"] if r["community_id"] else ctx.t("report.all"), *_hearing_cells(r)]
+        [r["community_name"] if r["community_id"] else _all(ctx), *_hearing_cells(r)]
         for r in [*(r for r in rows if r["community_id"] and not r["kind"]), *total]
     ]
     kind_rows: list[list[object]] = [
         [
-            _label(ctx, "hearing", r["kind"]) if r["kind"] else ctx.t("report.all"),
+            _label(ctx, "hearing", r["kind"]) if r["kind"] else _all(ctx),
             *_hearing_cells(r),
         ]
         for r in [*(r for r in rows if r["kind"] and not r["community_id"]), *total]
@@ -946,9 +1007,9 @@ def _hearing_tables(ctx: _Context) -> list[Table]:
     note = [ctx.t("report.note.coverage")]
     return [
         Table(
-            "hearings",
-            ctx.t("report.section.hearings"),
-            [Col(ctx.t("report.col.community")), *figures],
+            key,
+            ctx.t(f"report.section.{key}"),
+            [Col(ctx.t(place)), *figures],
             community_rows,
             notes=note,
         ),
@@ -988,6 +1049,10 @@ def _reporting_tables(ctx: _Context) -> list[Table]:
         ]
         for r in summary
     ]
+    note = [ctx.t("report.note.timeliness", days=ctx.settings.report_deadline_days)]
+    reporting = Table("reporting", ctx.t("report.section.reporting"), columns, rows, notes=note)
+    if ctx.by_subdistrict:
+        return [reporting, _subdistrict_gaps_table(ctx, note)]
     gaps = _query(ctx.con, "reporting_gaps", ctx.period)
     gap_rows: list[list[object]] = [
         [
@@ -1006,11 +1071,7 @@ def _reporting_tables(ctx: _Context) -> list[Table]:
         Col(ctx.t("report.col.status")),
         Col(ctx.t("report.col.submitted_on")),
     ]
-    note = [ctx.t("report.note.timeliness", days=ctx.settings.report_deadline_days)]
-    return [
-        Table("reporting", ctx.t("report.section.reporting"), columns, rows, notes=note),
-        Table("gaps", ctx.t("report.section.gaps"), gap_cols, gap_rows, notes=note),
-    ]
+    return [reporting, Table("gaps", ctx.t("report.section.gaps"), gap_cols, gap_rows, notes=note)]
 
 
 def _opinions_table(ctx: _Context) -> Table:
@@ -1082,6 +1143,178 @@ def _source_tables(ctx: _Context) -> list[Table]:
     ]
 
 
+# The semiannual report by subdistrict: above settings.report_community_limit communities
+
+
+def _subdistrict_label(ctx: _Context, row: Mapping[str, Any]) -> str:
+    """A subdistrict's code as the report shows it ("all" for the total row)."""
+    if row.get("is_total"):
+        return _all(ctx)
+    code = row["subdistrict"]
+    return str(code) if code else ctx.t("report.subdistrict.none")
+
+
+def _as_communities(ctx: _Context, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Subdistrict rows shaped as the per-community sections read them: the subdistrict's label
+    as community_id and community_name, community_id None for the total."""
+    shaped = []
+    for row in rows:
+        label = _subdistrict_label(ctx, row)
+        community = None if row.get("is_total") else label
+        shaped.append({**row, "community_id": community, "community_name": label})
+    return shaped
+
+
+def _subdistrict_note(ctx: _Context) -> str:
+    return ctx.t("report.note.by_subdistrict", limit=f"{ctx.settings.report_community_limit:,}")
+
+
+def _subdistrict_rate_table(ctx: _Context) -> Table:
+    """Satisfaction per subdistrict, sorted by rate, with how many communities are below target."""
+    minimum = ctx.settings.min_cell_size
+    current = ctx.query("subdistrict_satisfaction", ctx.period, ctx.definition, minimum)
+    previous = {
+        r["subdistrict"]: r
+        for r in ctx.query("subdistrict_satisfaction", ctx.previous, ctx.definition, minimum)
+    }
+    hidden = suppressed_cells({r["subdistrict"]: int(r["responses"]) for r in current}, minimum)
+    columns = _rate_columns(
+        ctx,
+        [
+            Col(ctx.t("report.col.subdistrict")),
+            Col(ctx.t("report.col.communities"), "int"),
+            Col(ctx.t("report.col.communities_below"), "int"),
+        ],
+    )
+    shown = sorted(
+        (r for r in current if r["subdistrict"] not in hidden),
+        key=lambda r: (-float(r["rate"]), _subdistrict_label(ctx, r)),
+    )
+    rows: list[list[object]] = [
+        [
+            _subdistrict_label(ctx, r),
+            r["communities"],
+            r["communities_below"],
+            *_rate_cells(ctx, r, previous.get(r["subdistrict"])),
+        ]
+        for r in shown
+    ]
+    rows += sorted(
+        [_subdistrict_label(ctx, r), *[SUPPRESSED] * (len(columns) - 1)]
+        for r in current
+        if r["subdistrict"] in hidden
+    )
+    return Table(
+        "by_subdistrict",
+        ctx.t("report.section.by_subdistrict"),
+        columns,
+        rows,
+        intro=ctx.t(
+            "report.intro.by_subdistrict",
+            communities=f"{ctx.communities:,}",
+            limit=f"{ctx.settings.report_community_limit:,}",
+            target=f"{ctx.settings.satisfaction_target:.0%}",
+        ),
+        notes=_suppression_notes(ctx, hidden),
+    )
+
+
+def _under_target_table(ctx: _Context) -> Table:
+    """The communities under the satisfaction target, those below it first, at most
+    LISTED_COMMUNITIES; small communities (and any that would give them away) left out."""
+    minimum = ctx.settings.min_cell_size
+    sizes = {
+        (r["subdistrict"], r["community_id"]): int(r["responses"])
+        for r in _query(ctx.con, "community_sizes", ctx.period, ctx.definition)
+    }
+    # A subdistrict's total is shown: one hidden community in it would be its total minus
+    # the others, so the rule hides a second one there, as in every per-community table.
+    hidden = suppressed_cells(sizes, minimum, groups=(lambda key: key[0],))
+    listed = _query(
+        ctx.con,
+        "communities_under_target",
+        ctx.period,
+        ctx.definition,
+        sorted(community for _subdistrict, community in hidden),
+        LISTED_COMMUNITIES,
+    )
+    columns = [
+        Col(ctx.t("report.col.subdistrict")),
+        Col(ctx.t("report.col.community")),
+        Col(ctx.t("report.col.responses"), "int"),
+        Col(ctx.t("report.col.rate"), "pct"),
+        Col(ctx.t("report.col.ci_low"), "pct"),
+        Col(ctx.t("report.col.ci_high"), "pct"),
+        Col(ctx.t("report.col.verdict")),
+        Col(ctx.t("report.col.small_sample")),
+    ]
+    rows: list[list[object]] = [
+        [
+            _subdistrict_label(ctx, r),
+            r["community_name"],
+            r["responses"],
+            r["rate"],
+            r["ci_low"],
+            r["ci_high"],
+            _label(ctx, "verdict", r["verdict"]),
+            ctx.t("report.yes") if r["small_sample"] else "",
+        ]
+        for r in listed
+    ]
+    under = int(listed[0]["under_target"]) if listed else 0
+    below = int(listed[0]["below_target"]) if listed else 0
+    return Table(
+        "under_target",
+        ctx.t("report.section.under_target"),
+        columns,
+        rows,
+        intro=ctx.t(
+            "report.intro.under_target",
+            under=f"{under:,}",
+            below=f"{below:,}",
+            listed=f"{len(rows):,}",
+            target=f"{ctx.settings.satisfaction_target:.0%}",
+        ),
+        notes=_suppression_notes(ctx, hidden),
+    )
+
+
+def _subdistrict_gaps_table(ctx: _Context, notes: list[str]) -> Table:
+    """How many reports are missing or late per subdistrict and source."""
+    rows: list[list[object]] = [
+        [_subdistrict_label(ctx, g), _label(ctx, "source", g["source"]), g["missing"], g["late"]]
+        for g in _query(ctx.con, "subdistrict_gaps", ctx.period)
+    ]
+    columns = [
+        Col(ctx.t("report.col.subdistrict")),
+        Col(ctx.t("report.col.source")),
+        Col(ctx.t("report.col.missing"), "int"),
+        Col(ctx.t("report.col.late"), "int"),
+    ]
+    title = ctx.t("report.section.gaps_by_subdistrict")
+    return Table("gaps_by_subdistrict", title, columns, rows, notes=notes)
+
+
+def _subdistrict_opinions_table(ctx: _Context) -> Table:
+    """How many opinions each subdistrict's forms carry (their text stays in the warehouse)."""
+    rows: list[list[object]] = [
+        [_subdistrict_label(ctx, r), r["communities"], r["opinions"]]
+        for r in _query(ctx.con, "subdistrict_opinions", ctx.period)
+    ]
+    columns = [
+        Col(ctx.t("report.col.subdistrict")),
+        Col(ctx.t("report.col.communities"), "int"),
+        Col(ctx.t("report.col.opinions"), "int"),
+    ]
+    return Table(
+        "opinions_by_subdistrict",
+        ctx.t("report.section.opinions_by_subdistrict"),
+        columns,
+        rows,
+        intro=ctx.t("report.intro.opinions_by_subdistrict"),
+    )
+
+
 def _method_notes(ctx: _Context) -> list[str]:
     """How the figures are defined, tested and protected."""
     s = ctx.settings
@@ -1094,6 +1327,7 @@ def _method_notes(ctx: _Context) -> list[str]:
         ctx.t("report.note.participation"),
         ctx.t("report.note.timeliness", days=s.report_deadline_days),
         ctx.t("report.note.coverage"),
+        *([_subdistrict_note(ctx)] if ctx.by_subdistrict else []),
     ]
 
 
@@ -1107,7 +1341,7 @@ def _report_tables(ctx: _Context, figures: Sequence[Figure]) -> list[Table]:
         *_participation_tables(ctx),
         *_hearing_tables(ctx),
         *_reporting_tables(ctx),
-        _opinions_table(ctx),
+        _subdistrict_opinions_table(ctx) if ctx.by_subdistrict else _opinions_table(ctx),
         *_source_tables(ctx),
         Table(
             "notes",
@@ -1286,6 +1520,14 @@ _CORRECTION_FORMATS: dict[str, dict[str, object]] = {
 }
 # What was written, per language, so that a later run skips workbooks whose content is the same.
 _CORRECTIONS_MANIFEST = ".minyi-corrections.{lang}.json"
+# Past this many corrections workbooks, worker processes bring the rest up to date (see
+# _CorrectionWriter), this many to a task.
+PARALLEL_CORRECTIONS = 100
+_CORRECTIONS_PER_TASK = 50
+# At most this many worker processes (about 55 MiB each): memory stays bounded on large hosts.
+MAX_CORRECTION_WORKERS = 4
+# Rows fetched from DuckDB at a time when they are streamed.
+_FETCH_ROWS = 10_000
 
 
 @dataclass
@@ -1308,19 +1550,36 @@ class _CorrectionSheet:
     widths: list[int]
 
 
-def _correction_files(ctx: _Context) -> dict[str, tuple[str, dict[str, list[_CorrectionRow]]]]:
-    """Quarantined rows by source file hash: (file name, rows by dataset kind)."""
-    files: dict[str, tuple[str, dict[str, list[_CorrectionRow]]]] = {}
-    for r in _query(ctx.con, "correction_rows", ctx.period):
-        if r["kind"] not in KINDS:
-            continue
-        values = json.loads(r["row_values"]) if r["row_values"] else {}
-        problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
-        entry = files.setdefault(r["file_hash"], (str(r["file_name"]), defaultdict(list)))
-        entry[1][r["kind"]].append(
-            _CorrectionRow(str(r["sheet"] or ""), int(r["row_number"]), dict(values), problems)
-        )
-    return files
+def _correction_files(
+    ctx: _Context,
+) -> Iterator[tuple[str, str, dict[str, list[_CorrectionRow]]]]:
+    """Quarantined rows file by file: (file hash, file name, rows by dataset kind). Rows are
+    fetched in chunks, so that only one file's rows are held at a time."""
+    # A cursor of its own: the caller may query the warehouse between two files.
+    with ctx.con.cursor() as cursor:
+        cursor.execute(sql("reports/correction_rows"), [ctx.period])
+        names = [d[0] for d in cursor.description or []]
+        file_hash, file_name = "", ""
+        by_kind: dict[str, list[_CorrectionRow]] = defaultdict(list)
+        while chunk := cursor.fetchmany(_FETCH_ROWS):
+            for values in chunk:
+                r = dict(zip(names, values, strict=True))
+                if r["kind"] not in KINDS:
+                    continue
+                if r["file_hash"] != file_hash:  # the query keeps each file's rows together
+                    if by_kind:
+                        yield file_hash, file_name, by_kind
+                    file_hash, file_name = r["file_hash"], str(r["file_name"])
+                    by_kind = defaultdict(list)
+                row_values = json.loads(r["row_values"]) if r["row_values"] else {}
+                problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
+                by_kind[r["kind"]].append(
+                    _CorrectionRow(
+                        str(r["sheet"] or ""), int(r["row_number"]), dict(row_values), problems
+                    )
+                )
+    if by_kind:
+        yield file_hash, file_name, by_kind
 
 
 def _correction_path(
@@ -1464,6 +1723,98 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
 
 
+# One corrections workbook to bring up to date: where, for which file, its rows, what the
+# manifest recorded of it (None: nothing).
+_CorrectionJob = tuple[Path, str, Mapping[str, Sequence[_CorrectionRow]], dict[str, Any] | None]
+
+
+def _update_correction(job: _CorrectionJob, lang: str) -> dict[str, Any]:
+    """Write one corrections workbook unless the manifest's entry shows it is as it would be
+    written; the manifest's entry for it."""
+    path, file_hash, rows_by_kind, written = job
+    sheets = _correction_sheets(rows_by_kind, lang)
+    digest = _correction_digest(file_hash, sheets)
+    if written and written.get("digest") == digest and _untouched(path, written):
+        return written
+    stat = _write_correction_sheets(path, file_hash, sheets).stat()
+    return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _update_corrections(jobs: Sequence[_CorrectionJob], lang: str) -> list[dict[str, Any]]:
+    """``_update_correction`` for several workbooks (a worker process's task)."""
+    return [_update_correction(job, lang) for job in jobs]
+
+
+def _cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _CorrectionWriter:
+    """Brings corrections workbooks up to date and collects their manifest entries.
+
+    A workbook costs a few milliseconds of xlsxwriter packaging however small it is, and a
+    national half-year has tens of thousands: past PARALLEL_CORRECTIONS the rest go to one
+    worker process per CPU, a batch at a time, with few batches waiting (bounded memory).
+    Workers are spawned: a script that writes reports needs ``if __name__ == "__main__":``, as
+    with any use of multiprocessing (minyi's commands, Prefect and pytest have it).
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._lang = lang
+        self._count = 0
+        self._batch: list[_CorrectionJob] = []
+        self._pending: deque[tuple[Future[list[dict[str, Any]]], list[str]]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        # A daemonic process (a Dask worker, say) may not start processes of its own.
+        daemon = multiprocessing.current_process().daemon
+        self._workers = 1 if daemon else min(_cpus(), MAX_CORRECTION_WORKERS)
+
+    def __enter__(self) -> _CorrectionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, job: _CorrectionJob) -> None:
+        """Bring one workbook up to date now, or queue it for a worker process."""
+        self._count += 1
+        if self._count <= PARALLEL_CORRECTIONS or self._workers < 2:
+            self.entries[job[0].name] = _update_correction(job, self._lang)
+            return
+        self._batch.append(job)
+        if len(self._batch) >= _CORRECTIONS_PER_TASK:
+            self._submit()
+
+    def finish(self) -> dict[str, dict[str, Any]]:
+        """Wait for every queued workbook; the manifest entries of all."""
+        if self._batch:
+            self._submit()
+        while self._pending:
+            self._collect()
+        return self.entries
+
+    def _submit(self) -> None:
+        if self._pool is None:
+            # spawn, not fork: the parent holds DuckDB's and Prefect's threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+        future = self._pool.submit(_update_corrections, self._batch, self._lang)
+        self._pending.append((future, [path.name for path, *_rest in self._batch]))
+        self._batch = []
+        while len(self._pending) > 2 * self._workers:
+            self._collect()
+
+    def _collect(self) -> None:
+        future, names = self._pending.popleft()
+        self.entries.update(zip(names, future.result(), strict=True))
+
+
 def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
     """Write the half-year's corrections workbooks in the context's language; their paths.
 
@@ -1471,30 +1822,24 @@ def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
     manifest beside them records (``_CORRECTIONS_MANIFEST``) is left as it is.
     """
     taken: set[str] = set()
-    files = [
-        (_correction_path(folder, name, file_hash, taken, ctx.lang), file_hash, by_kind)
-        for file_hash, (name, by_kind) in _correction_files(ctx).items()
-    ]
-    if not files:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
     written = _read_manifest(manifest)
-    entries: dict[str, dict[str, Any]] = {}
-    for path, file_hash, by_kind in files:
-        sheets = _correction_sheets(by_kind, ctx.lang)
-        digest = _correction_digest(file_hash, sheets)
-        entry = written.get(path.name)
-        if not (entry and entry.get("digest") == digest and _untouched(path, entry)):
-            _write_correction_sheets(path, file_hash, sheets)
-            stat = path.stat()
-            entry = {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        entries[path.name] = entry
+    paths: list[Path] = []
+    with _CorrectionWriter(ctx.lang) as writer:
+        for file_hash, name, by_kind in _correction_files(ctx):
+            if not paths:
+                folder.mkdir(parents=True, exist_ok=True)
+            path = _correction_path(folder, name, file_hash, taken, ctx.lang)
+            paths.append(path)
+            writer.add((path, file_hash, by_kind, written.get(path.name)))
+        entries = writer.finish()
+    if not paths:
+        return []
     # Workbooks of earlier runs that are not written any more drop out of the manifest.
     if entries != written:
         text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
         _write_text(manifest, text + "\n")
-    return [path for path, _hash, _rows in files]
+    return paths
 
 
 # Writing
@@ -1612,7 +1957,8 @@ def write_reports(
     lang: str = "zh",
     run_id: str | None = None,
 ) -> list[Path]:
-    """Write the half-year's report (HTML, XLSX), quality report and corrections workbooks."""
+    """Write the half-year's report (HTML, XLSX), quality report and corrections workbooks; with
+    more than ``settings.report_community_limit`` communities the report shows subdistricts."""
     ctx = _context(con, settings, period, lang)
     folder = settings.reports_dir / period
     folder.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,9 @@ class Settings:
     # DuckDB's own memory cap for warehouse connections (it spills to disk beyond it): with
     # DuckDB's default of 80% of RAM, loading a national roster alone took over 1 GiB.
     duckdb_memory_limit: str = "512MB"
+    # Above this many registered communities the report shows subdistricts, not every
+    # community (a national registry has 115,000): the warehouse keeps them all.
+    report_community_limit: int = 5_000
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
@@ -133,6 +136,7 @@ _ENV = {
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
+    "report_community_limit": "MINYI_REPORT_COMMUNITY_LIMIT",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
     "task_runner": "MINYI_TASK_RUNNER",

@@ -1,4 +1,4 @@
--- Quarantined rows to correct for one half-year (and those whose half-year is unknown), one row per file, sheet and row number.
+-- Quarantined rows to correct for one half-year (and those whose half-year is unknown), one row per file, sheet and row number; each file's rows together.
 with params as (
     select ?::varchar as period
 ),
@@ -9,10 +9,17 @@ cells as (
     where (q.period = p.period or q.period is null) and q.row_number is not null
 ),
 
-final as (
+file_names as (
+    -- One name per file, so that a file's rows stay together in the order below.
+    select c.file_hash, coalesce(any_value(f.file_name), any_value(c.file_name)) as file_name
+    from cells as c
+    left join meta.files as f on f.file_hash = c.file_hash
+    group by c.file_hash
+),
+
+rows_to_correct as (
     select
         c.file_hash,
-        coalesce(any_value(f.file_name), any_value(c.file_name)) as file_name,
         coalesce(any_value(c.kind), any_value(f.kind)) as kind,
         c.sheet,
         c.row_number,
@@ -30,6 +37,12 @@ final as (
     from cells as c
     left join meta.files as f on f.file_hash = c.file_hash
     group by c.file_hash, c.sheet, c.row_number
+),
+
+final as (
+    select r.file_hash, n.file_name, r.kind, r.sheet, r.row_number, r.row_values, r.problems
+    from rows_to_correct as r
+    inner join file_names as n on n.file_hash = r.file_hash
 )
 
 select * from final

@@ -1,0 +1,16 @@
+-- Forms per community of one half-year, with its subdistrict: what small-cell suppression needs.
+with sizes as (
+    select community_id, responses
+    from metrics.satisfaction
+    where period = ? and definition = ? and community_id is not null and role is null
+),
+
+final as (
+    select
+        community_id,
+        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        responses
+    from sizes
+)
+
+select * from final

@@ -1,0 +1,18 @@
+-- How many opinions one half-year's current forms carry per subdistrict (the community code before "-"; NULL when it has none), and from how many communities.
+with forms as (
+    select community_id
+    from core.evaluations
+    where period = ? and superseded_by is null and nullif(trim(comments), '') is not null
+),
+
+final as (
+    select
+        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        count(distinct community_id) as communities,
+        count(*) as opinions
+    from forms
+    group by 1
+)
+
+select * from final
+order by subdistrict nulls last

@@ -1,0 +1,90 @@
+-- Satisfaction of one half-year under one definition per subdistrict (the community code before "-"; NULL when it has none), with its Wilson interval and how many of its communities are below target.
+with params as (
+    select ?::varchar as period, ?::varchar as definition, ?::integer as min_cell_size
+),
+
+settings as (
+    select satisfaction_target, min_responses from meta.settings
+),
+
+communities as (
+    select
+        s.*,
+        nullif(regexp_extract(s.community_id, '^([^-]+)-', 1), '') as subdistrict
+    from metrics.satisfaction as s, params as p
+    where s.period = p.period and s.definition = p.definition
+        and s.community_id is not null and s.role is null
+),
+
+counted as (
+    select
+        c.subdistrict,
+        count(*) as communities,
+        -- Only communities large enough to be shown count here (min_cell_size).
+        count(*) filter (where c.verdict = 'below' and c.responses >= p.min_cell_size)
+            as communities_below,
+        sum(c.responses) as responses,
+        sum(c.satisfied) as satisfied,
+        sum(c.basically_satisfied) as basically_satisfied,
+        sum(c.dissatisfied) as dissatisfied,
+        sum(
+            case p.definition
+                when 'top2' then c.satisfied + c.basically_satisfied
+                else c.satisfied
+            end
+        ) as positives,
+        1.959963984540054::double as z
+    from communities as c, params as p
+    group by c.subdistrict
+),
+
+wilson as (
+    -- The same 95% Wilson interval as metrics/satisfaction.sql.
+    select
+        *,
+        positives::double / responses as rate,
+        (positives::double / responses + z * z / (2 * responses)) / (1 + z * z / responses)
+            as centre,
+        z * sqrt(
+            (positives::double / responses) * (1 - positives::double / responses) / responses
+            + z * z / (4 * responses * responses)
+        ) / (1 + z * z / responses) as half_width
+    from counted
+),
+
+bounds as (
+    -- Pinned at the bounds, as in metrics/satisfaction.sql.
+    select
+        *,
+        case when positives = 0 then 0.0 else greatest(0.0, centre - half_width) end as ci_low,
+        case when positives = responses then 1.0 else least(1.0, centre + half_width) end
+            as ci_high
+    from wilson
+),
+
+final as (
+    select
+        b.subdistrict,
+        b.communities,
+        b.communities_below,
+        b.responses,
+        b.satisfied,
+        b.basically_satisfied,
+        b.dissatisfied,
+        b.rate,
+        b.ci_low,
+        b.ci_high,
+        s.satisfaction_target as target,
+        case
+            when s.satisfaction_target is null then null
+            when b.rate >= s.satisfaction_target then 'meets'
+            when b.ci_high < s.satisfaction_target then 'below'
+            else 'borderline'
+        end as verdict,
+        b.responses < s.min_responses as small_sample
+    from bounds as b
+    left join settings as s on true
+)
+
+select * from final
+order by subdistrict nulls last

@@ -426,6 +426,8 @@ def load_registry(reference_dir: Path, cache_dir: Path | None = None) -> Registr
 
 
 _ROSTER_COLUMNS = ("period", "evaluator", "role", "community_id")
+# Distinct roster values converted in Python at a time (see replace_roster).
+ROSTER_CHUNK = 50_000
 
 
 def roster_source(path: Path) -> list[object] | None:
@@ -451,30 +453,37 @@ def replace_roster(con: duckdb.DuckDBPyConnection, registry: Registry, key: byte
 
     DuckDB reads the file; Python converts each distinct name, period, role and community
     once (a roster repeats them heavily), so memory follows the distinct values, not the rows.
+    The distinct values stay in Arrow and are converted ROSTER_CHUNK at a time into a DuckDB
+    table: a national roster has 570,000 names, several hundred MB as Python objects.
     """
     source = roster_source(registry.roster_path)
     if source is None:
         return
     con.execute(sql("registry/roster_file"))
-    distinct = con.execute(sql("load/roster_distinct"), source).fetchall()
+    distinct: pa.Table = con.sql(sql("load/roster_distinct"), params=source).to_arrow_table()
     roles = {**ROLES, **{v: v for v in ROLES.values()}}
     convert: dict[str, Callable[[str], str]] = {
         "period": lambda p: str(parse_period(p) or p),
         "evaluator": lambda n: pseudonym(n, key),
         "role": lambda r: roles.get(r, r),
     }
-    communities = [value for column, value in distinct if column == "community_id"]
+    in_community = pc.equal(distinct["column_name"], "community_id")
+    communities = distinct["value"].filter(in_community).to_pylist()
     # Communities in one vectorised lookup: a national roster names 100,000 of them.
     convert["community_id"] = dict(
         zip(communities, registry.community_lookup.resolve(communities), strict=True)
     ).__getitem__
-    mapping = pd.DataFrame(
-        [(column, value, convert[column](value)) for column, value in distinct],
-        columns=["column_name", "value", "converted"],
-        dtype=object,
-    )
-    con.register("roster_mapping", mapping)
-    try:
-        con.execute(sql("load/replace_evaluators"), source)
-    finally:
-        con.unregister("roster_mapping")
+    con.execute(sql("load/roster_mapping"))
+    for chunk in distinct.to_batches(max_chunksize=ROSTER_CHUNK):
+        columns, values = chunk.column(0), chunk.column(1)
+        converted = [
+            convert[column](value)
+            for column, value in zip(columns.to_pylist(), values.to_pylist(), strict=True)
+        ]
+        rows = pa.table({"column_name": columns, "value": values, "converted": converted})
+        con.register("roster_chunk", rows)
+        try:
+            con.execute(sql("load/roster_mapping_add"))
+        finally:
+            con.unregister("roster_chunk")
+    con.execute(sql("load/replace_evaluators"), source)

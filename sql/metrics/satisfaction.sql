@@ -37,23 +37,9 @@ counted as (
         case d.definition
             when 'top2' then c.satisfied + c.basically_satisfied
             else c.satisfied
-        end as positives,
-        1.959963984540054::double as z
+        end as positives
     from cells as c
     cross join definitions as d
-),
-
-wilson as (
-    select
-        *,
-        positives::double / responses as rate,
-        (positives::double / responses + z * z / (2 * responses)) / (1 + z * z / responses)
-            as centre,
-        z * sqrt(
-            (positives::double / responses) * (1 - positives::double / responses) / responses
-            + z * z / (4 * responses * responses)
-        ) / (1 + z * z / responses) as half_width
-    from counted
 ),
 
 rates as (
@@ -66,12 +52,10 @@ rates as (
         satisfied,
         basically_satisfied,
         dissatisfied,
-        rate,
-        -- Pinned at the bounds: at 0% and 100% the formula lands on 0 and 1 only up to rounding.
-        case when positives = 0 then 0.0 else greatest(0.0, centre - half_width) end as ci_low,
-        case when positives = responses then 1.0 else least(1.0, centre + half_width) end
-            as ci_high
-    from wilson
+        positives::double / responses as rate,
+        meta.wilson_low(positives, responses) as ci_low,
+        meta.wilson_high(positives, responses) as ci_high
+    from counted
 ),
 
 final as (
@@ -88,12 +72,7 @@ final as (
         r.ci_low,
         r.ci_high,
         s.satisfaction_target as target,
-        case
-            when s.satisfaction_target is null then null
-            when r.rate >= s.satisfaction_target then 'meets'
-            when r.ci_high < s.satisfaction_target then 'below'
-            else 'borderline'
-        end as verdict,
+        meta.verdict(r.rate, r.ci_high, s.satisfaction_target) as verdict,
         r.responses < s.min_responses as small_sample,
         p.rate as rate_previous,
         r.definition = s.satisfaction_definition as is_headline

@@ -32,34 +32,19 @@ counted as (
                 when 'top2' then c.satisfied + c.basically_satisfied
                 else c.satisfied
             end
-        ) as positives,
-        1.959963984540054::double as z
+        ) as positives
     from communities as c, params as p
     group by c.subdistrict
 ),
 
-wilson as (
-    -- The same 95% Wilson interval as metrics/satisfaction.sql.
+bounds as (
+    -- The interval of metrics.satisfaction (meta.wilson_low, meta.wilson_high).
     select
         *,
         positives::double / responses as rate,
-        (positives::double / responses + z * z / (2 * responses)) / (1 + z * z / responses)
-            as centre,
-        z * sqrt(
-            (positives::double / responses) * (1 - positives::double / responses) / responses
-            + z * z / (4 * responses * responses)
-        ) / (1 + z * z / responses) as half_width
+        meta.wilson_low(positives, responses) as ci_low,
+        meta.wilson_high(positives, responses) as ci_high
     from counted
-),
-
-bounds as (
-    -- Pinned at the bounds, as in metrics/satisfaction.sql.
-    select
-        *,
-        case when positives = 0 then 0.0 else greatest(0.0, centre - half_width) end as ci_low,
-        case when positives = responses then 1.0 else least(1.0, centre + half_width) end
-            as ci_high
-    from wilson
 ),
 
 final as (
@@ -75,12 +60,7 @@ final as (
         b.ci_low,
         b.ci_high,
         s.satisfaction_target as target,
-        case
-            when s.satisfaction_target is null then null
-            when b.rate >= s.satisfaction_target then 'meets'
-            when b.ci_high < s.satisfaction_target then 'below'
-            else 'borderline'
-        end as verdict,
+        meta.verdict(b.rate, b.ci_high, s.satisfaction_target) as verdict,
         b.responses < s.min_responses as small_sample
     from bounds as b
     left join settings as s on true

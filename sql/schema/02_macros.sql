@@ -1,4 +1,4 @@
--- Period helpers used by the metric views: one row per call, periods written like 2026H1.
+-- Helpers used by the metric views and reports: periods written like 2026H1, the Wilson interval of a rate, its verdict against the target.
 create or replace macro meta.period_start(p) as
     make_date(cast(left(p, 4) as integer), case when right(p, 1) = '1' then 1 else 7 end, 1);
 create or replace macro meta.period_end(p) as
@@ -7,3 +7,24 @@ create or replace macro meta.period_end(p) as
 create or replace macro meta.previous_period(p) as
     case when right(p, 1) = '2' then left(p, 4) || 'H1'
          else cast(cast(left(p, 4) as integer) - 1 as varchar) || 'H2' end;
+-- The 95% Wilson score interval of positives out of n (n > 0), pinned at the bounds: at 0% and
+-- 100% the formula lands on 0 and 1 only up to rounding.
+create or replace macro meta.wilson_low(positives, n, z := 1.959963984540054::double) as
+    case when positives = 0 then 0.0 else greatest(0.0,
+        (positives::double / n + z * z / (2 * n)) / (1 + z * z / n)
+        - z * sqrt((positives::double / n) * (1 - positives::double / n) / n
+                   + z * z / (4 * n * n)) / (1 + z * z / n)) end;
+create or replace macro meta.wilson_high(positives, n, z := 1.959963984540054::double) as
+    case when positives = n then 1.0 else least(1.0,
+        (positives::double / n + z * z / (2 * n)) / (1 + z * z / n)
+        + z * sqrt((positives::double / n) * (1 - positives::double / n) / n
+                   + z * z / (4 * n * n)) / (1 + z * z / n)) end;
+-- A rate's verdict against the target: meets it, below it (the whole interval under it) or
+-- borderline; NULL without a target.
+create or replace macro meta.verdict(rate, ci_high, target) as
+    case
+        when target is null then null
+        when rate >= target then 'meets'
+        when ci_high < target then 'below'
+        else 'borderline'
+    end;

@@ -1233,7 +1233,16 @@ def test_many_corrections_are_written_by_worker_processes(
     monkeypatch.setattr(reports, "_CORRECTIONS_PER_TASK", 1)
     monkeypatch.setattr(reports, "_FETCH_ROWS", 1)  # the file's two rows come in two chunks
     monkeypatch.setattr(reports, "_cpus", lambda: 2)
+    submitted: list[int] = []
+    submit = reports._CorrectionWriter._submit
+
+    def counted_submit(writer: reports._CorrectionWriter) -> None:
+        submitted.append(len(writer._batch))
+        submit(writer)
+
+    monkeypatch.setattr(reports._CorrectionWriter, "_submit", counted_submit)
     (pooled,) = write_reports(warehouse, settings, PERIOD)[3:]
+    assert submitted == [1], "the workbook went to a worker process, not the serial path"
     assert pooled == serial
     assert _sheet_rows(pooled, openpyxl.load_workbook(pooled).sheetnames[0]) == expected
     # The manifest records what the workers wrote: the next run leaves it as it is.

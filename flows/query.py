@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from flows.messages import both
 from flows.settings import Settings
-from flows.warehouse import connect
+from flows.warehouse import connect, upgrade_if_stale
 
 # Statement types an analyst may run; everything else (INSERT, COPY, ATTACH, SET, ...) is refused.
 _ALLOWED = {"SELECT", "EXPLAIN"}
@@ -29,6 +29,8 @@ def check_read_only(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 
 def run_query(settings: Settings, statement: str) -> pd.DataFrame:
     """Run a read-only query against the warehouse and return its rows."""
+    if settings.warehouse_path.exists():
+        upgrade_if_stale(settings)
     con = connect(
         settings.warehouse_path,
         read_only=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import time
@@ -76,17 +77,20 @@ def connect(
 def open_warehouse(
     settings: Settings, *, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the settings' warehouse, closed on exit; creates the schema when writing."""
+    """A connection to the settings' warehouse, closed on exit; creates the schema when writing.
+
+    A warehouse an older minyi wrote is brought up to this version's schema, macros and views
+    first, also when only reading: reports rely on them (a new macro, a changed view).
+    """
     if not read_only:
         settings.home.mkdir(parents=True, exist_ok=True)
+    elif settings.warehouse_path.exists():
+        upgrade_if_stale(settings)
     con = connect(
         settings.warehouse_path,
         read_only=read_only,
         timeout_seconds=settings.lock_timeout_seconds,
-        config={
-            "memory_limit": settings.duckdb_memory_limit,
-            **({} if read_only else STORAGE_COMPATIBILITY),
-        },
+        config=_config(settings, read_only=read_only),
     )
     try:
         if not read_only:
@@ -96,10 +100,66 @@ def open_warehouse(
         con.close()
 
 
+def _config(settings: Settings, *, read_only: bool) -> dict[str, str | bool | int]:
+    return {
+        "memory_limit": settings.duckdb_memory_limit,
+        **({} if read_only else STORAGE_COMPATIBILITY),
+    }
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas, tables and macros that do not exist yet."""
+    """Create schemas, tables and macros that do not exist yet; (re)create the metric views
+    when the SQL that defines them changed since the warehouse was last written."""
     for name in sql_names("schema"):
         con.execute(sql(name))
+    if _schema_state(con) != schema_fingerprint():
+        refresh_views(con)
+        con.execute(sql("load/set_schema_state"), [schema_fingerprint()])
+
+
+@cache
+def schema_fingerprint() -> str:
+    """A digest of the SQL that shapes the warehouse: schema, macros and metric views."""
+    digest = hashlib.sha256()
+    for name in [*sql_names("schema"), *sql_names("metrics")]:
+        digest.update(f"{name}\0{sql(name)}\0".encode())
+    return digest.hexdigest()
+
+
+def _schema_state(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute(sql("load/schema_state")).fetchone()
+    except duckdb.CatalogException:  # written by a minyi older than the fingerprint
+        return None
+    return None if row is None else str(row[0])
+
+
+def upgrade_if_stale(settings: Settings) -> bool:
+    """Bring a warehouse written by another minyi version up to this one's schema and views.
+
+    Returns True if it was upgraded. A warehouse that cannot be written (a read-only copy or
+    folder) is left as it is; reading it then works as far as its own schema allows.
+    """
+    path = settings.warehouse_path
+    timeout = settings.lock_timeout_seconds
+    con = connect(
+        path, read_only=True, timeout_seconds=timeout, config=_config(settings, read_only=True)
+    )
+    try:
+        current = _schema_state(con) == schema_fingerprint()
+    finally:
+        con.close()
+    if current:
+        return False
+    try:
+        con = connect(path, timeout_seconds=timeout, config=_config(settings, read_only=False))
+    except duckdb.IOException:
+        return False  # no write permission: read it as it is
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
+    return True
 
 
 def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 
 from flows.batch import ingest, rebuild
+from flows.query import run_query
+from flows.reports import write_reports
 from flows.settings import Settings
-from flows.warehouse import open_warehouse
+from flows.warehouse import open_warehouse, schema_fingerprint, upgrade_if_stale
 from tests.helpers import branch_report, evaluation, hearings_and_reports, write_csv
 
 CORE_COLUMNS = {
@@ -276,3 +278,41 @@ def test_warehouse_connections_cap_duckdb_memory(settings: Settings) -> None:
         with open_warehouse(capped, read_only=read_only) as con:
             limit = con.execute("select current_setting('memory_limit')").fetchone()
         assert limit is not None and limit[0] == "286.1 MiB"  # 300 MB in MiB
+
+
+def _as_if_written_by_an_older_minyi(settings: Settings) -> None:
+    """No schema fingerprint, a macro the reports use missing, a metric view missing."""
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("drop table meta.schema_state")
+    con.execute("drop view metrics.satisfaction")
+    con.execute("drop macro meta.wilson_low")
+    con.close()
+
+
+def test_reports_from_a_warehouse_an_older_version_wrote(settings: Settings) -> None:
+    """After upgrading minyi, `minyi report` (read-only) works before any new ingest."""
+    ingest(settings, _inbox_batch(settings))
+    _as_if_written_by_an_older_minyi(settings)
+    with open_warehouse(settings, read_only=True) as con:
+        written = write_reports(con, settings, "2026H1")
+        state = con.execute("select fingerprint from meta.schema_state").fetchall()
+    assert written and all(p.exists() for p in written)
+    assert state == [(schema_fingerprint(),)]
+
+
+def test_analyst_query_on_an_older_warehouse_sees_current_views(settings: Settings) -> None:
+    ingest(settings, _inbox_batch(settings))
+    statement = "select * from metrics.satisfaction order by all"
+    before = run_query(settings, statement)
+    _as_if_written_by_an_older_minyi(settings)
+    after = run_query(settings, statement)
+    assert len(after) > 0 and after.equals(before)
+
+
+def test_a_current_warehouse_is_not_rewritten_on_read(settings: Settings) -> None:
+    ingest(settings, _inbox_batch(settings))
+    before = settings.warehouse_path.stat().st_mtime_ns
+    assert upgrade_if_stale(settings) is False
+    with open_warehouse(settings, read_only=True) as con:
+        con.execute("select * from metrics.satisfaction").fetchall()
+    assert settings.warehouse_path.stat().st_mtime_ns == before

@@ -73,3 +73,10 @@ create table if not exists meta.registry_state (
     id integer primary key,
     fingerprint varchar not null
 );
+
+-- Fingerprint of the schema, macro and metric-view SQL the warehouse was last brought up to:
+-- one row. A newer minyi upgrades a warehouse whose fingerprint differs before reading it.
+create table if not exists meta.schema_state (
+    id integer primary key,
+    fingerprint varchar not null
+);

@@ -164,8 +164,10 @@ def _typed_column(
     if column.kind not in _PARSERS:
         return _map_unique(series, _text)
     parse, rule = _PARSERS[column.kind]
-    parsed = _map_unique(series, parse)
-    bad = parsed.map(lambda v: v is MISSING, na_action="ignore").fillna(False).astype(bool)
+    distinct = {value: parse(value) for value in series.dropna().unique()}
+    parsed = series.map(distinct, na_action="ignore")
+    # Which rows failed, decided once per distinct value rather than once per row.
+    bad = series.isin([value for value, result in distinct.items() if result is MISSING])
     for row_id, value in zip(row_ids[bad], series[bad], strict=True):
         failures.append(Failure(row_id, column.name, value, rule))
     values = parsed.mask(bad, None).astype(object)
@@ -226,11 +228,13 @@ def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
 
     The roster's part is built once per registry; a batch adds only the names it brings.
     """
-    names: set[str] = set()
-    for table in tables:
-        if "evaluator" in table.rows:
-            names |= person_names(table.rows["evaluator"].dropna().unique())
-    extra = names - registry.roster_names
+    columns = [t.rows["evaluator"].to_numpy(dtype=object) for t in tables if "evaluator" in t.rows]
+    if not columns:
+        return registry.roster_scrubber
+    roster = registry.roster_names
+    # Once over the batch's distinct names; those on the roster (most) need no normalising.
+    distinct = pd.unique(np.concatenate(columns))
+    extra = person_names(v for v in distinct if v not in roster) - roster
     return Scrubber(extra, base=registry.roster_scrubber) if extra else registry.roster_scrubber
 
 

@@ -407,6 +407,8 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.col.hash": ("内容指纹", "Content hash"),
     "report.col.received_at": ("接收时间", "Received at"),
     "report.col.kind": ("类型", "Kind"),
+    "report.col.cells": ("单元格数", "Cells"),
+    "report.col.files": ("文件数", "Files"),
     "report.col.run": ("运行编号", "Run"),
     "report.col.started_at": ("开始时间", "Started"),
     "report.col.finished_at": ("结束时间", "Finished"),
@@ -459,6 +461,11 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.section.receipts": ("收到的文件", "Files received"),
     "report.section.rejected": ("整份退回的文件", "Files rejected whole"),
     "report.section.quarantine": ("隔离的数据行", "Quarantined rows"),
+    "report.section.quarantine_reasons": ("隔离原因汇总", "Quarantined cells by reason"),
+    "report.section.quarantine_unknown_reasons": (
+        "隔离原因汇总（半年度无法识别）",
+        "Quarantined cells by reason (half-year unknown)",
+    ),
     "report.section.quarantine_unknown": (
         "隔离的数据行（半年度无法识别）",
         "Quarantined rows (half-year unknown)",
@@ -571,6 +578,17 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
     "report.quality.corrections": (
         "更正表位于 corrections 文件夹：{names}",
         "Corrections workbooks are in the corrections folder: {names}",
+    ),
+    "report.quality.corrections_many": (
+        "已为 {count} 个文件生成更正表，位于 corrections 文件夹，文件名与原文件相同。",
+        "Corrections workbooks for {count} files are in the corrections folder, named after "
+        "the files they correct.",
+    ),
+    "report.quality.cells_listed": (
+        "仅列出前 {listed} 个单元格，共 {total} 个。全部单元格见各文件的更正表，"
+        "以及仓库表 meta.quarantine。",
+        "Only the first {listed} of {total} cells are listed. Every cell is in its file's "
+        "corrections workbook and in the warehouse table meta.quarantine.",
     ),
     "report.quality.unknown_note": (
         "下列行的半年度无法识别，因此出现在每个半年度的质量报告中。",

@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from xlsxwriter.worksheet import Worksheet
 
 from flows.datasets import COLUMNS, KINDS, RATING_ITEMS, column_label
-from flows.messages import both, msg
+from flows.messages import MESSAGES, Lang, both, msg
 from flows.periods import parse_period
 from flows.settings import Settings
 from flows.warehouse import sql
@@ -60,6 +60,12 @@ LARGE_WORKBOOK_CELLS = 1_000_000
 # (115,000 communities) no longer makes a 450 MB page. Every community's figures stay in the
 # warehouse (minyi export).
 LISTED_COMMUNITIES = 200
+# The quality report lists at most this many quarantined cells per table, after a summary by
+# reason: a national half-year has 175,000 of them (a 47 MB page). Every cell stays in the
+# file's corrections workbook and in meta.quarantine.
+LISTED_QUARANTINE_CELLS = 2_000
+# The quality report names the corrections workbooks up to this many; past it, it counts them.
+NAMED_CORRECTIONS = 50
 
 CellKind = Literal["text", "int", "pct", "pp", "num", "p"]
 K = TypeVar("K", bound=Hashable)
@@ -1476,14 +1482,31 @@ def _quality_tables(ctx: _Context, run_id: str | None) -> list[Table]:
             "receipts", ctx.t("report.section.receipts"), receipt_cols, receipt_rows, grouped=True
         ),
         Table("rejected", ctx.t("report.section.rejected"), rejected_cols, rejected),
-        _quarantine_table(ctx, ctx.period, "quarantine", ""),
-        _quarantine_table(ctx, None, "quarantine_unknown", ctx.t("report.quality.unknown_note")),
+        *_quarantine_tables(ctx, ctx.period, "quarantine", ""),
+        *_quarantine_tables(ctx, None, "quarantine_unknown", ctx.t("report.quality.unknown_note")),
     ]
 
 
-def _quarantine_table(ctx: _Context, period: str | None, key: str, intro: str) -> Table:
-    """One row per quarantined cell: where, what was written, why, and what to do."""
+def _rule_text(summary: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
+    """A rule's reason with "…" for the value, and its advice; as stored for a rule this
+    version has no message for."""
+    rule, kind, column = summary["rule"], summary["kind"], summary["column_name"] or ""
+    if f"rule.{rule}" not in MESSAGES:
+        return str(summary[f"reason_{lang}"]), str(summary[f"action_{lang}"] or "")
+    label = column_label(str(kind), column)
+    reason = msg(f"rule.{rule}", lang, column=column, column_zh=label, value="…")
+    action = msg(f"action.{rule}", lang) if f"action.{rule}" in MESSAGES else ""
+    return reason, action
+
+
+def _quarantine_tables(ctx: _Context, period: str | None, key: str, intro: str) -> list[Table]:
+    """The quarantined cells by reason (how many cells, rows, files), then one row per cell:
+    where, what was written, why, and what to do. Past LISTED_QUARANTINE_CELLS cells the list
+    stops; every cell stays in the corrections workbooks and in ``meta.quarantine``."""
     lang = ctx.lang
+    summary = _query(ctx.con, "quality_quarantine_summary", period)
+    total = sum(int(r["cells"]) for r in summary)
+    cells = _query(ctx.con, "quality_quarantine", period, LISTED_QUARANTINE_CELLS)
     rows: list[list[object]] = [
         [
             q["file_name"],
@@ -1494,7 +1517,7 @@ def _quarantine_table(ctx: _Context, period: str | None, key: str, intro: str) -
             q[f"reason_{lang}"],
             q[f"action_{lang}"] or "",
         ]
-        for q in _query(ctx.con, "quality_quarantine", period)
+        for q in cells
     ]
     columns = [
         Col(ctx.t("report.col.file")),
@@ -1505,7 +1528,41 @@ def _quarantine_table(ctx: _Context, period: str | None, key: str, intro: str) -
         Col(ctx.t("report.col.reason")),
         Col(ctx.t("report.col.action")),
     ]
-    return Table(key, ctx.t(f"report.section.{key}"), columns, rows, intro=intro)
+    notes = []
+    if total > len(rows):
+        notes.append(
+            ctx.t("report.quality.cells_listed", listed=f"{len(rows):,}", total=f"{total:,}")
+        )
+    by_reason: list[list[object]] = [
+        [
+            _label(ctx, "source", r["kind"]) if r["kind"] else "",
+            _column_label(r["kind"], r["column_name"], lang),
+            *_rule_text(r, lang),
+            r["cells"],
+            r["row_count"],
+            r["files"],
+        ]
+        for r in summary
+    ]
+    reason_columns = [
+        Col(ctx.t("report.col.kind")),
+        Col(ctx.t("report.col.column")),
+        Col(ctx.t("report.col.reason")),
+        Col(ctx.t("report.col.action")),
+        Col(ctx.t("report.col.cells"), "int"),
+        Col(ctx.t("report.col.rows_quarantined"), "int"),
+        Col(ctx.t("report.col.files"), "int"),
+    ]
+    return [
+        Table(
+            f"{key}_reasons",
+            ctx.t(f"report.section.{key}_reasons"),
+            reason_columns,
+            by_reason,
+            intro=intro,
+        ),
+        Table(key, ctx.t(f"report.section.{key}"), columns, rows, intro=intro, notes=notes),
+    ]
 
 
 # Corrections workbooks
@@ -1936,14 +1993,19 @@ def render_quality(
     ctx: _Context, tables: Sequence[Table], corrections: Sequence[Path], run_id: str | None
 ) -> str:
     """The data-quality report as one self-contained HTML page."""
-    names = ", ".join(p.name for p in corrections)
+    if len(corrections) > NAMED_CORRECTIONS:
+        note = ctx.t("report.quality.corrections_many", count=f"{len(corrections):,}")
+    elif corrections:
+        note = ctx.t("report.quality.corrections", names=", ".join(p.name for p in corrections))
+    else:
+        note = ""
     return _ENV.get_template("quality.html.j2").render(
         lang=ctx.lang,
         title=ctx.t("report.quality_title", period=ctx.period),
         subtitle=ctx.t("report.quality.intro"),
         generated=_generated(ctx) + (f" · {ctx.t('report.col.run')} {run_id}" if run_id else ""),
         contents=ctx.t("report.contents"),
-        corrections=ctx.t("report.quality.corrections", names=names) if corrections else "",
+        corrections=note,
         tables=tables,
         no_data=ctx.t("report.quality.none"),
     )

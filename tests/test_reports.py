@@ -695,6 +695,66 @@ def test_quality_report(written: list[Path], settings: Settings) -> None:
     assert "2025下半年评议表.xlsx" not in html
 
 
+def _quarantined_cells(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "select count(*) from (select distinct file_hash, sheet, row_number, column_name,"
+        " reason_zh from meta.quarantine where period = ?)",
+        [PERIOD],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _int_cells(section: str, column: int) -> list[int]:
+    rows = re.findall(r"<tr>(.*?)</tr>", section, flags=re.S)
+    values = []
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        if len(cells) > column:
+            values.append(int(cells[column].replace(",", "")))
+    return values
+
+
+def test_quality_report_lists_a_bounded_number_of_cells(
+    template_warehouse: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national half-year has 175,000 quarantined cells: the page lists the first ones, after
+    a summary by reason that still counts every one of them."""
+    settings.home.mkdir(parents=True)
+    shutil.copy(template_warehouse, settings.warehouse_path)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # copies of the cell
+        for offset in (100, 200):
+            con.execute(
+                "insert into meta.quarantine select * replace (row_number + ? as row_number)"
+                " from meta.quarantine where period = ?",
+                [offset, PERIOD],
+            )
+    monkeypatch.setattr(reports, "LISTED_QUARANTINE_CELLS", 1)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        total = _quarantined_cells(con)
+        write_reports(con, settings, PERIOD, run_id="run-2")
+    assert total == 4  # the cell, its copy, and their two copies
+    html = _html(settings, "quality.zh.html")
+    listed = _section(html, "quarantine")
+    assert len(re.findall(r"<tr>", listed)) == 1 + 1  # header and the one cell
+    assert msg("report.quality.cells_listed", "zh", listed="1", total=f"{total:,}") in listed
+    reasons = _section(html, "quarantine_reasons")
+    assert sum(_int_cells(reasons, 4)) == total
+    assert "原因：verdict 填写有误" in reasons
+
+
+def test_quality_report_counts_many_corrections_workbooks(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reports, "NAMED_CORRECTIONS", 0)
+    written = write_reports(warehouse, settings, PERIOD, run_id="run-2")
+    workbooks = [p for p in written if p.parent.name == "corrections"]
+    html = _html(settings, "quality.zh.html")
+    assert workbooks
+    assert msg("report.quality.corrections_many", "zh", count=f"{len(workbooks):,}") in html
+    assert workbooks[0].name not in html
+
+
 def test_quality_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
     rows = quality_rows(warehouse, PERIOD, lang="en")
     by_name = {r["File"]: r for r in rows}

@@ -1,6 +1,6 @@
--- Quarantined cells of one half-year (or, given NULL, those whose half-year is unknown), one row per cell.
+-- Quarantined cells of one half-year (or, given NULL, those whose half-year is unknown), one row per cell, at most the given number of them (NULL: all).
 with params as (
-    select ?::varchar as period
+    select ?::varchar as period, ?::bigint as listed
 ),
 
 final as (
@@ -24,3 +24,4 @@ final as (
 
 select * from final
 order by file_name, sheet, row_number, column_name
+limit (select listed from params)

@@ -21,6 +21,7 @@ from flows.faults import checkpoint
 from flows.housekeeping import mark_crashed_runs
 from flows.ingest import FileOutcome, read_files, stage_files, validate_files
 from flows.load import (
+    REGISTRY_LAYOUT,
     LoadSummary,
     clear_inbox,
     combine,
@@ -53,9 +54,11 @@ class BatchContext:
     @property
     def registry_state(self) -> str:
         """What the ref tables were built from: the registry files and, as they hold
-        pseudonyms, the key (a new key means reloading them even if no file changed)."""
+        pseudonyms, the key (a new key means reloading them even if no file changed), and
+        the layout of the ref tables (a new column is filled by reloading them)."""
         key_digest = hashlib.sha256(self.key).hexdigest()
-        return hashlib.sha256((self.registry.fingerprint + key_digest).encode()).hexdigest()
+        state = f"{REGISTRY_LAYOUT}:{self.registry.fingerprint}{key_digest}"
+        return hashlib.sha256(state.encode()).hexdigest()
 
 
 def new_run_id() -> str:

@@ -62,6 +62,11 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute(sql("load/known_files")).fetchall()}
 
 
+# Bump when the ref tables gain a column filled from the registry files: a warehouse loaded by
+# an earlier version then reloads them once, though the files are the same.
+REGISTRY_LAYOUT = 2  # 2: subdistrict
+
+
 def replace_registry(
     con: duckdb.DuckDBPyConnection, registry: Registry, key: bytes, registry_state: str
 ) -> None:
@@ -77,6 +82,8 @@ def replace_registry(
         ("communities", registry.communities),
         ("organisations", registry.organisations),
     ):
+        if "subdistrict" not in frame:  # an optional column of both files
+            frame = frame.assign(subdistrict=None)
         con.execute(f"delete from ref.{table}")
         con.register("registry_rows", frame)
         con.execute(sql(f"load/replace_{table}"))

@@ -500,8 +500,8 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
         "With this many communities the opinions are not listed one by one; the table counts them per subdistrict, and their text is in the warehouse (column comments of core.evaluations).",
     ),
     "report.note.by_subdistrict": (
-        "社区超过 {limit} 个时，本报告按街道汇总（街道为社区代码中“-”之前的部分）；每个社区的数据都在数据仓库中，可用 minyi export 导出。",
-        "With more than {limit} communities this report sums up by subdistrict (the part of the community code before “-”); every community's figures are in the warehouse, and minyi export writes them out.",
+        "社区超过 {limit} 个时，本报告按街道汇总（街道取社区名册的 subdistrict 列；未填写时为社区代码中“-”之前的部分）；每个社区的数据都在数据仓库中，可用 minyi export 导出。",
+        "With more than {limit} communities this report sums up by subdistrict (the registry's subdistrict column; where it is empty, the part of the community code before “-”); every community's figures are in the warehouse, and minyi export writes them out.",
     ),
     "report.note.definition": (
         "满意率口径：{definition}。",

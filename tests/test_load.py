@@ -7,7 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from flows import batch
 from flows.batch import ingest, rebuild
 from flows.query import run_query
 from flows.reports import write_reports
@@ -316,3 +318,47 @@ def test_a_current_warehouse_is_not_rewritten_on_read(settings: Settings) -> Non
     with open_warehouse(settings, read_only=True) as con:
         con.execute("select * from metrics.satisfaction").fetchall()
     assert settings.warehouse_path.stat().st_mtime_ns == before
+
+
+def test_registry_subdistricts_are_loaded_or_read_from_the_codes(settings: Settings) -> None:
+    """The demo registry has no subdistrict column and codes without "-": no subdistrict.
+    A subdistrict column names it; an organisation without one takes its community's."""
+    ingest(settings, _inbox_batch(settings))
+    assert _rows(settings, "select distinct subdistrict from ref.communities") == [(None,)]
+    communities = settings.reference_dir / "communities.csv"
+    lines = communities.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",subdistrict"] + [
+        line + (",110101001" if i % 2 else ",") for i, line in enumerate(lines[1:])
+    ]
+    communities.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    organisations = settings.reference_dir / "organisations.csv"
+    with organisations.open("a", encoding="utf-8") as fh:
+        fh.write("S9-U01,街道直属单位,unit_org,,,\n")
+    ingest(settings, [write_csv(settings.inbox_dir / "e2.csv", "evaluations", [evaluation()])])
+    by_community = dict(_rows(settings, "select community_id, subdistrict from ref.communities"))
+    ids = [line.split(",", 1)[0] for line in lines[1:]]
+    assert by_community == {c: "110101001" if i % 2 else None for i, c in enumerate(ids)}
+    orgs = dict(_rows(settings, "select org_id, subdistrict from ref.organisations"))
+    assert orgs["S9-U01"] == "S9"  # no community: read from its own code
+    assert orgs["B01"] == by_community["C01"]
+    assert _rows(
+        settings,
+        "select count(*) from ref.organisations as o join ref.communities as c"
+        " using (community_id) where o.subdistrict is distinct from c.subdistrict",
+    ) == [(0,)]
+
+
+def test_a_new_registry_layout_reloads_the_registry_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse loaded before ref.* had a column gets it filled, with the same files."""
+    communities = settings.reference_dir / "communities.csv"
+    lines = communities.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",subdistrict", *(line + ",甲街道" for line in lines[1:])]
+    communities.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ingest(settings, _inbox_batch(settings))
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # as an older version left it
+        con.execute("update ref.communities set subdistrict = null")
+    monkeypatch.setattr(batch, "REGISTRY_LAYOUT", batch.REGISTRY_LAYOUT + 1)
+    ingest(settings, [write_csv(settings.inbox_dir / "e2.csv", "evaluations", [evaluation()])])
+    assert _rows(settings, "select distinct subdistrict from ref.communities") == [("甲街道",)]

@@ -1272,6 +1272,30 @@ def test_community_limit_is_inclusive(subdistrict_template: Path, settings: Sett
     assert '<section id="by_community">' in html and '<section id="by_subdistrict">' not in html
 
 
+def test_registry_subdistricts_come_before_the_codes(
+    subdistrict_template: Path, settings: Settings
+) -> None:
+    """Real community codes (12-digit administrative codes) have no "-": the registry names
+    the subdistrict. Here it puts every community, and the branch under none, in one."""
+    path = _own_warehouse(subdistrict_template, settings)
+    with duckdb.connect(str(path)) as con:
+        con.execute("update ref.communities set subdistrict = '110101001'")
+        con.execute("update ref.organisations set subdistrict = '110101001'")
+    with duckdb.connect(str(path), read_only=True) as con:
+        limited = replace(settings, report_community_limit=5)
+        paths = write_reports(con, limited, PERIOD)
+    rows = _sheet_rows(paths[1], msg("report.section.by_subdistrict", "zh"))
+    data = [r for r in rows[1:] if r[0] and r[1] is not None]  # not the notes below
+    assert [r[0] for r in data] == ["110101001"]
+    by_code = dict(zip(rows[0], data[0], strict=True))
+    assert by_code["评议表数"] == 42 + 65 and by_code["社区数"] == 6
+    assert by_code["满意率"] == pytest.approx((37 + 57) / (42 + 65))
+    members = _sheet_rows(paths[1], msg("report.section.members_by_subdistrict", "zh"))
+    assert [r[:3] for r in members[1:2]] == [["110101001", 80, 70]]
+    html = _html(settings)
+    assert "S0001" not in _section(html, "by_subdistrict")
+
+
 def test_communities_without_subdistrict_code(
     warehouse: duckdb.DuckDBPyConnection, settings: Settings
 ) -> None:

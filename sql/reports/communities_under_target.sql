@@ -10,7 +10,7 @@ with params as (
 under as (
     select
         s.community_id,
-        nullif(regexp_extract(s.community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(s.community_id) as subdistrict,
         s.responses,
         s.rate,
         s.ci_low,

@@ -8,7 +8,7 @@ with sizes as (
 final as (
     select
         community_id,
-        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(community_id) as subdistrict,
         responses
     from sizes
 )

@@ -1,4 +1,4 @@
--- Missing and late reports of one half-year counted per subdistrict (the code before "-" of the community, or of the organisation directly under the subdistrict) and source.
+-- Missing and late reports of one half-year counted per subdistrict (the community's, or for a branch directly under the subdistrict the organisation's: see meta.subdistrict) and source.
 with params as (
     select ?::varchar as period
 ),
@@ -7,14 +7,10 @@ gaps as (
     select
         g.source,
         g.status,
-        nullif(
-            regexp_extract(
-                coalesce(g.community_id, case when g.source = 'branch_reports' then g.unit_id end),
-                '^([^-]+)-',
-                1
-            ),
-            ''
-        ) as subdistrict
+        case
+            when g.community_id is not null then meta.subdistrict(g.community_id)
+            when g.source = 'branch_reports' then meta.org_subdistrict(g.unit_id)
+        end as subdistrict
     from metrics.reporting_gaps as g, params as p
     where g.period = p.period
 ),

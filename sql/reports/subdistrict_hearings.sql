@@ -1,4 +1,4 @@
--- Hearings and visits of one half-year per subdistrict (the community code before "-"; NULL when it has none) over all kinds (kind NULL).
+-- Hearings and visits of one half-year per subdistrict (the registry's, else the community code before "-": meta.subdistrict; NULL when neither gives one) over all kinds (kind NULL).
 with params as (
     select ?::varchar as period
 ),
@@ -6,7 +6,7 @@ with params as (
 communities as (
     select
         community_id,
-        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(community_id) as subdistrict,
         households
     from ref.communities
 ),

@@ -1,7 +1,7 @@
--- Item means of one half-year per subdistrict (the community code before "-"; NULL when it has none) and over all communities (is_total), weighted by each community's responses.
+-- Item means of one half-year per subdistrict (the registry's, else the community code before "-": meta.subdistrict; NULL when neither gives one) and over all communities (is_total), weighted by each community's responses.
 with scores as (
     select
-        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(community_id) as subdistrict,
         item,
         responses,
         mean

@@ -1,4 +1,4 @@
--- Member participation of one half-year per subdistrict (the code before "-" of the branch's community, or of the branch itself when it is directly under the subdistrict) and in total (is_total).
+-- Member participation of one half-year per subdistrict (the branch's in the registry, else its community's, else the code before "-" of the branch) and in total (is_total).
 with params as (
     select ?::varchar as period
 ),
@@ -11,7 +11,9 @@ branches as (
     -- Party branches only, as in metrics/member_participation.sql.
     select
         org_id,
-        nullif(regexp_extract(coalesce(community_id, org_id), '^([^-]+)-', 1), '') as subdistrict
+        -- Resolved when the registry was loaded; from the codes in a warehouse loaded before.
+        coalesce(subdistrict, meta.subdistrict(community_id), meta.code_subdistrict(org_id))
+            as subdistrict
     from ref.organisations
     where kind in ('building_branch', 'market_branch', 'enterprise_branch', 'temporary_branch')
 ),

@@ -1,4 +1,4 @@
--- How many opinions one half-year's current forms carry per subdistrict (the community code before "-"; NULL when it has none), and from how many communities.
+-- How many opinions one half-year's current forms carry per subdistrict (the registry's, else the community code before "-": meta.subdistrict; NULL when neither gives one), and from how many communities.
 with forms as (
     select community_id
     from core.evaluations
@@ -7,7 +7,7 @@ with forms as (
 
 final as (
     select
-        nullif(regexp_extract(community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(community_id) as subdistrict,
         count(distinct community_id) as communities,
         count(*) as opinions
     from forms

@@ -1,4 +1,4 @@
--- Satisfaction of one half-year under one definition per subdistrict (the community code before "-"; NULL when it has none), with its Wilson interval and how many of its communities are below target.
+-- Satisfaction of one half-year under one definition per subdistrict (the registry's, else the community code before "-": meta.subdistrict; NULL when neither gives one), with its Wilson interval and how many of its communities are below target.
 with params as (
     select ?::varchar as period, ?::varchar as definition, ?::integer as min_cell_size
 ),
@@ -10,7 +10,7 @@ settings as (
 communities as (
     select
         s.*,
-        nullif(regexp_extract(s.community_id, '^([^-]+)-', 1), '') as subdistrict
+        meta.subdistrict(s.community_id) as subdistrict
     from metrics.satisfaction as s, params as p
     where s.period = p.period and s.definition = p.definition
         and s.community_id is not null and s.role is null

@@ -1,4 +1,4 @@
--- Satisfaction rate per subdistrict (the community code before "-"; NULL when it has none) and over all communities (is_total) for every half-year up to one, under one definition.
+-- Satisfaction rate per subdistrict (the registry's, else the community code before "-": meta.subdistrict; NULL when neither gives one) and over all communities (is_total) for every half-year up to one, under one definition.
 with params as (
     select ?::varchar as period, ?::varchar as definition
 ),
@@ -6,7 +6,7 @@ with params as (
 communities as (
     select
         s.period,
-        nullif(regexp_extract(s.community_id, '^([^-]+)-', 1), '') as subdistrict,
+        meta.subdistrict(s.community_id) as subdistrict,
         s.responses,
         case p.definition
             when 'top2' then s.satisfied + s.basically_satisfied

@@ -7,6 +7,10 @@ create or replace macro meta.period_end(p) as
 create or replace macro meta.previous_period(p) as
     case when right(p, 1) = '2' then left(p, 4) || 'H1'
          else cast(cast(left(p, 4) as integer) - 1 as varchar) || 'H2' end;
+-- The subdistrict a code names when the registry gives none: the part before the first "-"
+-- (S0001-C01 is in S0001); NULL for a code without one.
+create or replace macro meta.code_subdistrict(code) as
+    nullif(regexp_extract(code, '^([^-]+)-', 1), '');
 -- The 95% Wilson score interval of positives out of n (n > 0), pinned at the bounds: at 0% and
 -- 100% the formula lands on 0 and 1 only up to rounding.
 create or replace macro meta.wilson_low(positives, n, z := 1.959963984540054::double) as

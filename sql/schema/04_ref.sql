@@ -1,9 +1,10 @@
--- Creates the registry tables, reloaded from MINYI_HOME/reference on each run: communities, organisations, the evaluator roster (pseudonymised).
+-- Creates the registry tables, reloaded from MINYI_HOME/reference on each run: communities, organisations, the evaluator roster (pseudonymised). A community's or organisation's subdistrict is the registry's, else read from its code (meta.code_subdistrict).
 create table if not exists ref.communities (
     community_id varchar primary key,
     name varchar not null,
     households integer,
-    residents integer
+    residents integer,
+    subdistrict varchar
 );
 
 create table if not exists ref.organisations (
@@ -12,8 +13,13 @@ create table if not exists ref.organisations (
     kind varchar not null,
     community_id varchar,
     active_from varchar,
-    active_to varchar
+    active_to varchar,
+    subdistrict varchar
 );
+
+-- Warehouses written before registries could name subdistricts.
+alter table ref.communities add column if not exists subdistrict varchar;
+alter table ref.organisations add column if not exists subdistrict varchar;
 
 create table if not exists ref.evaluators (
     period varchar not null,

@@ -286,6 +286,7 @@ def _file_rows(files: list[FileOutcome]) -> pd.DataFrame:
                 if read and loaded
                 else [],
                 "is_correction": outcome.is_correction,
+                "corrects": read.correction_of if read else None,
                 "rows_read": outcome.rows_read if loaded else 0,
                 "rows_loaded": outcome.rows_read - outcome.rows_quarantined if loaded else 0,
                 "rows_quarantined": outcome.rows_quarantined if loaded else 0,

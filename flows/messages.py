@@ -584,6 +584,12 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
         "Corrections workbooks for {count} files are in the corrections folder, named after "
         "the files they correct.",
     ),
+    "report.quality.corrected": (
+        "另有 {files} 个文件的 {cells} 个单元格已由更正表替换，不再列出：更正表中改好的行已载入，"
+        "仍有问题的行列在更正表自己名下。",
+        "{cells} more cells in {files} files are not listed: a corrections workbook has replaced "
+        "those files. Its fixed rows loaded; rows still wrong are listed under the workbook.",
+    ),
     "report.quality.cells_listed": (
         "仅列出前 {listed} 个单元格，共 {total} 个。全部单元格见各文件的更正表，"
         "以及仓库表 meta.quarantine。",

@@ -1502,7 +1502,8 @@ def _rule_text(summary: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
 def _quarantine_tables(ctx: _Context, period: str | None, key: str, intro: str) -> list[Table]:
     """The quarantined cells by reason (how many cells, rows, files), then one row per cell:
     where, what was written, why, and what to do. Past LISTED_QUARANTINE_CELLS cells the list
-    stops; every cell stays in the corrections workbooks and in ``meta.quarantine``."""
+    stops; every cell stays in the corrections workbooks and in ``meta.quarantine``. Cells of
+    files a corrections workbook has replaced are counted in a note, not listed."""
     lang = ctx.lang
     summary = _query(ctx.con, "quality_quarantine_summary", period)
     total = sum(int(r["cells"]) for r in summary)
@@ -1529,6 +1530,15 @@ def _quarantine_tables(ctx: _Context, period: str | None, key: str, intro: str) 
         Col(ctx.t("report.col.action")),
     ]
     notes = []
+    corrected = _query(ctx.con, "quality_corrected", period)[0]
+    if corrected["cells"]:
+        notes.append(
+            ctx.t(
+                "report.quality.corrected",
+                cells=f"{corrected['cells']:,}",
+                files=f"{corrected['files']:,}",
+            )
+        )
     if total > len(rows):
         notes.append(
             ctx.t("report.quality.cells_listed", listed=f"{len(rows):,}", total=f"{total:,}")
@@ -1890,9 +1900,12 @@ def _write_corrections(ctx: _Context, folder: Path) -> list[Path]:
             paths.append(path)
             writer.add((path, file_hash, by_kind, written.get(path.name)))
         entries = writer.finish()
-    if not paths:
-        return []
-    # Workbooks of earlier runs that are not written any more drop out of the manifest.
+    # Workbooks of earlier runs that are not written any more (their file was corrected) drop
+    # out of the manifest, and are removed unless someone edited them in place since.
+    for name, entry in written.items():
+        obsolete = name not in entries and Path(name).name == name and name.endswith(".xlsx")
+        if obsolete and _untouched(folder / name, entry):
+            (folder / name).unlink()
     if entries != written:
         text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
         _write_text(manifest, text + "\n")

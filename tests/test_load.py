@@ -362,3 +362,36 @@ def test_a_new_registry_layout_reloads_the_registry_once(
     monkeypatch.setattr(batch, "REGISTRY_LAYOUT", batch.REGISTRY_LAYOUT + 1)
     ingest(settings, [write_csv(settings.inbox_dir / "e2.csv", "evaluations", [evaluation()])])
     assert _rows(settings, "select distinct subdistrict from ref.communities") == [("甲街道",)]
+
+
+def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Settings) -> None:
+    """Once the organizer's fixed corrections workbook has loaded, the next reports no longer
+    ask for the same fixes: no workbook for the file, its cells counted as corrected."""
+    import openpyxl
+
+    from flows.messages import msg
+
+    ingest(settings, _inbox_batch(settings))
+    with open_warehouse(settings, read_only=True) as con:
+        written = write_reports(con, settings, "2026H1")
+    (workbook,) = [p for p in written if p.name == "e.corrections.xlsx"]
+    quality = settings.reports_dir / "2026H1" / "quality.zh.html"
+    assert "“服务态度”评分 9 超出 1-5 范围。" in quality.read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(workbook)  # the organizer fixes the rating, keeps the rest
+    sheet = book.worksheets[0]
+    column = [c.value for c in sheet[1]].index("服务态度") + 1
+    assert sheet.cell(row=2, column=column).value == "9"
+    sheet.cell(row=2, column=column).value = "4"
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    book.save(settings.inbox_dir / workbook.name)
+    summary, _ = ingest(settings, [settings.inbox_dir / workbook.name])
+    assert (summary.rows_loaded, summary.rows_quarantined) == (1, 0)
+    with open_warehouse(settings, read_only=True) as con:
+        written = write_reports(con, settings, "2026H1")
+    assert workbook not in written and any(p.parent.name == "corrections" for p in written)
+    assert not workbook.exists()  # written by minyi, unchanged since: removed
+    html = quality.read_text(encoding="utf-8")
+    assert "“服务态度”评分 9 超出 1-5 范围。" not in html
+    assert msg("report.quality.corrected", "zh", cells="1", files="1") in html
+    kept = "select count(*) from meta.quarantine where column_name = 'service_attitude'"
+    assert _rows(settings, kept) == [(1,)]  # the history stays

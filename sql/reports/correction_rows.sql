@@ -5,7 +5,7 @@ with params as (
 
 cells as (
     select q.*
-    from meta.quarantine as q, params as p
+    from metrics._open_quarantine as q, params as p
     where (q.period = p.period or q.period is null) and q.row_number is not null
 ),
 

@@ -16,7 +16,7 @@ final as (
         q.reason_en,
         q.action_zh,
         q.action_en
-    from meta.quarantine as q
+    from metrics._open_quarantine as q
     cross join params as p
     left join meta.files as f on f.file_hash = q.file_hash
     where q.period is not distinct from p.period

@@ -25,6 +25,7 @@ create table if not exists meta.files (
     sheets varchar[],
     extra_columns varchar[],
     is_correction boolean default false,
+    corrects varchar,                 -- a corrections workbook: the file_hash it was written for
     rows_read bigint not null default 0,
     rows_loaded bigint not null default 0,
     rows_quarantined bigint not null default 0,
@@ -32,6 +33,9 @@ create table if not exists meta.files (
     reason_en varchar,
     sequence bigint                   -- order of first receipt; later files supersede earlier ones
 );
+
+-- Warehouses written before corrections workbooks were linked to their file.
+alter table meta.files add column if not exists corrects varchar;
 
 create table if not exists meta.file_receipts (
     run_id varchar not null,

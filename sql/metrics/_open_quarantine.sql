@@ -1,0 +1,14 @@
+-- Helper: the quarantined cells still to correct (grain: as meta.quarantine). A file's cells drop out once a corrections workbook written for it has loaded: the rows fixed in it loaded, and those still wrong are quarantined under the workbook itself.
+with corrected as (
+    select distinct corrects as file_hash
+    from meta.files
+    where status = 'loaded' and corrects is not null
+),
+
+final as (
+    select q.*
+    from meta.quarantine as q
+    where q.file_hash not in (select file_hash from corrected)
+)
+
+select * from final

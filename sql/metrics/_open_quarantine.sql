@@ -1,4 +1,4 @@
--- Helper: the quarantined cells still to correct (grain: as meta.quarantine). A file's cells drop out once a corrections workbook written for it has loaded: the rows fixed in it loaded, and those still wrong are quarantined under the workbook itself.
+-- Helper: the quarantined cells still to correct, with the dataset kind from the file where the cell has none (grain: as meta.quarantine). A file's cells drop out once a corrections workbook written for it has loaded: the rows fixed in it loaded, and those still wrong are quarantined under the workbook itself.
 with corrected as (
     select distinct corrects as file_hash
     from meta.files
@@ -6,8 +6,9 @@ with corrected as (
 ),
 
 final as (
-    select q.*
+    select q.* replace (coalesce(q.kind, f.kind) as kind)
     from meta.quarantine as q
+    left join meta.files as f on f.file_hash = q.file_hash
     where q.file_hash not in (select file_hash from corrected)
 )
 

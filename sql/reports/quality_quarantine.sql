@@ -7,7 +7,7 @@ final as (
     select distinct
         q.file_name,
         q.file_hash,
-        coalesce(q.kind, f.kind) as kind,
+        q.kind,
         q.sheet,
         q.row_number,
         q.column_name,
@@ -18,7 +18,6 @@ final as (
         q.action_en
     from metrics._open_quarantine as q
     cross join params as p
-    left join meta.files as f on f.file_hash = q.file_hash
     where q.period is not distinct from p.period
 )
 

@@ -6,7 +6,7 @@ with params as (
 cells as (
     select distinct
         q.file_hash,
-        coalesce(q.kind, f.kind) as kind,
+        q.kind,
         q.sheet,
         q.row_number,
         q.column_name,
@@ -17,7 +17,6 @@ cells as (
         q.action_en
     from metrics._open_quarantine as q
     cross join params as p
-    left join meta.files as f on f.file_hash = q.file_hash
     where q.period is not distinct from p.period
 ),
 

@@ -283,9 +283,16 @@ def test_warehouse_connections_cap_duckdb_memory(settings: Settings) -> None:
 
 
 def _as_if_written_by_an_older_minyi(settings: Settings) -> None:
-    """No schema fingerprint, a macro the reports use missing, a metric view missing."""
+    """No schema fingerprint, a macro the reports use missing, a metric view missing, and
+    columns added since missing."""
     con = duckdb.connect(str(settings.warehouse_path))
     con.execute("drop table meta.schema_state")
+    con.execute("drop macro meta.subdistrict")
+    con.execute("drop macro meta.org_subdistrict")
+    con.execute("alter table ref.communities drop column subdistrict")
+    con.execute("alter table ref.organisations drop column subdistrict")
+    con.execute("drop view metrics._open_quarantine")
+    con.execute("alter table meta.files drop column corrects")
     con.execute("drop view metrics.satisfaction")
     con.execute("drop macro meta.wilson_low")
     con.close()

@@ -590,6 +590,11 @@ _REPORTS: Final[dict[str, tuple[str, str]]] = {
         "{cells} more cells in {files} files are not listed: a corrections workbook has replaced "
         "those files. Its fixed rows loaded; rows still wrong are listed under the workbook.",
     ),
+    "report.quality.receipts_listed": (
+        "仅列出收到的 {total} 个文件中的 {listed} 个，被拒收或有隔离行的文件优先。各次运行的合计见“运行记录”表。",
+        "Only {listed} of the {total} files received are listed, those rejected or with "
+        "quarantined rows first. The runs table has each run's totals.",
+    ),
     "report.quality.cells_listed": (
         "仅列出前 {listed} 个单元格，共 {total} 个。全部单元格见各文件的更正表，"
         "以及仓库表 meta.quarantine。",

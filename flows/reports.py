@@ -64,6 +64,9 @@ LISTED_COMMUNITIES = 200
 # reason: a national half-year has 175,000 of them (a 47 MB page). Every cell stays in the
 # file's corrections workbook and in meta.quarantine.
 LISTED_QUARANTINE_CELLS = 2_000
+# The quality report (and the Prefect table artifact) lists at most this many files received:
+# a national half-year has 27,000.
+LISTED_RECEIPTS = 2_000
 # The quality report names the corrections workbooks up to this many; past it, it counts them.
 NAMED_CORRECTIONS = 50
 
@@ -1371,10 +1374,23 @@ def _receipts(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, Any
     return _query(con, "quality_receipts", period)
 
 
+def _listed_receipts(receipts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The receipts to list: all up to LISTED_RECEIPTS; past it, those with something to act
+    on (rejected, or rows quarantined) first, in their order."""
+    if len(receipts) <= LISTED_RECEIPTS:
+        return list(receipts)
+    order = sorted(
+        range(len(receipts)),
+        key=lambda i: receipts[i]["outcome"] != "rejected" and not receipts[i]["rows_quarantined"],
+    )
+    return [receipts[i] for i in sorted(order[:LISTED_RECEIPTS])]
+
+
 def quality_rows(
     con: duckdb.DuckDBPyConnection, period: str, *, lang: str = "zh"
 ) -> list[dict[str, object]]:
-    """Each file received for the half-year (labels in ``lang``), for a Prefect table artifact."""
+    """Each file received for the half-year (labels in ``lang``), for a Prefect table artifact;
+    past LISTED_RECEIPTS files, those with something to act on first."""
     tz = Settings().timezone
     labels = [
         msg(f"report.col.{key}", lang)
@@ -1397,7 +1413,7 @@ def quality_rows(
                 strict=True,
             )
         )
-        for r in _receipts(con, period)
+        for r in _listed_receipts(_receipts(con, period))
     ]
 
 
@@ -1454,8 +1470,19 @@ def _quality_tables(ctx: _Context, run_id: str | None) -> list[Table]:
             r["rows_quarantined"],
             _outcome(r["outcome"], lang),
         ]
-        for r in sorted(receipts, key=lambda r: (str(r["run_id"]), str(r["received_at"])))
+        for r in sorted(
+            _listed_receipts(receipts), key=lambda r: (str(r["run_id"]), str(r["received_at"]))
+        )
     ]
+    receipt_notes = []
+    if len(receipts) > len(receipt_rows):
+        receipt_notes.append(
+            ctx.t(
+                "report.quality.receipts_listed",
+                listed=f"{len(receipt_rows):,}",
+                total=f"{len(receipts):,}",
+            )
+        )
     receipt_cols = [
         Col(ctx.t("report.col.run")),
         Col(ctx.t("report.col.file")),
@@ -1479,7 +1506,12 @@ def _quality_tables(ctx: _Context, run_id: str | None) -> list[Table]:
     return [
         Table("runs", ctx.t("report.section.runs_quality"), run_cols, run_rows),
         Table(
-            "receipts", ctx.t("report.section.receipts"), receipt_cols, receipt_rows, grouped=True
+            "receipts",
+            ctx.t("report.section.receipts"),
+            receipt_cols,
+            receipt_rows,
+            notes=receipt_notes,
+            grouped=True,
         ),
         Table("rejected", ctx.t("report.section.rejected"), rejected_cols, rejected),
         *_quarantine_tables(ctx, ctx.period, "quarantine", ""),

@@ -755,6 +755,25 @@ def test_quality_report_counts_many_corrections_workbooks(
     assert workbooks[0].name not in html
 
 
+def test_many_files_received_are_listed_actionable_first(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national half-year has 27,000 files: past the limit, the quality report and the
+    Prefect artifact list those rejected or with quarantined rows first, in their order."""
+    every = quality_rows(warehouse, PERIOD, lang="en")
+    actionable = [r["File"] for r in every if r["Outcome"] == "rejected" or r["Rows quarantined"]]
+    assert 0 < len(actionable) < len(every)
+    monkeypatch.setattr(reports, "LISTED_RECEIPTS", len(actionable))
+    assert [r["File"] for r in quality_rows(warehouse, PERIOD, lang="en")] == actionable
+    write_reports(warehouse, settings, PERIOD, run_id="run-2")
+    section = _section(_html(settings, "quality.zh.html"), "receipts")
+    note = msg(
+        "report.quality.receipts_listed", "zh", listed=str(len(actionable)), total=str(len(every))
+    )
+    assert note in section
+    assert "2026上半年评议表(1).xlsx" not in section  # a duplicate: nothing to act on
+
+
 def test_quality_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
     rows = quality_rows(warehouse, PERIOD, lang="en")
     by_name = {r["File"]: r for r in rows}

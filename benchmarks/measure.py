@@ -40,16 +40,18 @@ def memory_mb(field: str = "VmHWM") -> float:
 
 
 class Stages:
-    """Wall time per named stage, in order."""
+    """Wall time per named stage, in order, and the process's peak memory at each stage's end."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
         self._last = time.perf_counter()
 
     def mark(self, name: str) -> None:
         """Close the stage that ran since the previous mark (adding to it if seen before)."""
         now = time.perf_counter()
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
+        self.peak_mb[name] = round(memory_mb(), 1)
         self._last = now
 
     @property
@@ -116,8 +118,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     """minyi's whole run through the plain functions (no Prefect) in a fresh home."""
     import great_expectations  # noqa: F401  (imported outside the timing, like the naive run)
 
-    from flows import batch, reports
-    from flows.load import combine
+    from flows import reports
     from flows.settings import load_settings
     from flows.warehouse import open_warehouse
 
@@ -127,10 +128,36 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     period = args["period"]
     baseline = memory_mb("VmRSS")
     stages = Stages()
+    summary, run_id = _ingest(settings, paths, period, stages)
+    with open_warehouse(settings, read_only=True) as con:
+        metric_rows = query_metrics(con, period)
+        stages.mark("metrics")
+        written = reports.write_reports(con, settings, period, run_id=run_id)
+        stages.mark("reports")
+    return {
+        "seconds": stages.total,
+        "stages": stages.seconds,
+        "peak_mb_by_stage": stages.peak_mb,
+        "rows": summary.rows_read,
+        "rows_loaded": summary.rows_loaded,
+        "rows_quarantined": summary.rows_quarantined,
+        "files_loaded": summary.files_loaded,
+        "metric_rows": metric_rows,
+        "reports": len(written),
+        "baseline": baseline,
+    }
+
+
+def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tuple[Any, str]:
+    """Read, validate and load as ``flows.batch.ingest`` does, timing each step: bounded
+    batches of input (MINYI_BATCH_BYTES), each committed on its own. As there, the batch
+    context (registry, lookups, name automaton) is released on return, before the reports."""
+    from flows import batch
+    from flows.load import combine
+
     context = batch.prepare(settings)
     stages.mark("prepare")
     summaries = []
-    # As minyi runs: bounded batches of input (MINYI_BATCH_BYTES), each committed on its own.
     for number, group in enumerate(batch.file_batches(paths, settings.batch_bytes)):
         part = batch.batch_context(context, number)
         outcomes = batch.read_batch(group, part)
@@ -140,23 +167,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
         summaries.append(batch.load_and_archive(outcomes, staged, part, period=period))
         context.known |= {o.file_hash for o in outcomes}
         stages.mark("load")
-    summary = combine(summaries)
-    with open_warehouse(settings, read_only=True) as con:
-        metric_rows = query_metrics(con, period)
-        stages.mark("metrics")
-        written = reports.write_reports(con, settings, period, run_id=context.run_id)
-        stages.mark("reports")
-    return {
-        "seconds": stages.total,
-        "stages": stages.seconds,
-        "rows": summary.rows_read,
-        "rows_loaded": summary.rows_loaded,
-        "rows_quarantined": summary.rows_quarantined,
-        "files_loaded": summary.files_loaded,
-        "metric_rows": metric_rows,
-        "reports": len(written),
-        "baseline": baseline,
-    }
+    return combine(summaries), context.run_id
 
 
 def measure_naive(args: dict[str, Any]) -> Result:

@@ -142,6 +142,9 @@ def print_tables(results: dict[str, Any]) -> None:
         ingest = sum(minyi["stages"][s] for s in ("prepare", "read", "validate", "load"))
         stages = ", ".join(f"{k} {v:.2f}" for k, v in minyi["stages"].items())
         print(f"       minyi stages (s): {stages}")
+        peaks = ", ".join(f"{k} {v:,.0f}" for k, v in minyi.get("peak_mb_by_stage", {}).items())
+        if peaks:
+            print(f"       minyi peak MiB by the end of each stage: {peaks}")
         print(
             f"       minyi/floor: {_ratio(minyi['seconds'], entry['floor']['seconds'])} full run, "
             f"{_ratio(ingest, entry['floor']['seconds'])} ingest only "

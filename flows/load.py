@@ -26,7 +26,7 @@ from flows.registry import Registry, replace_roster
 from flows.settings import Settings
 from flows.storage import writing
 from flows.validate import explain
-from flows.warehouse import refresh_views, sql, write_settings
+from flows.warehouse import sql, write_settings
 
 _INSERT = {
     "evaluations": "load/insert_evaluations",
@@ -117,7 +117,6 @@ def load_batch(
     try:
         write_settings(con, settings)
         replace_registry(con, registry, key, registry_state)
-        refresh_views(con)
         known = known_hashes(con)
         for outcome in outcomes:
             if outcome.outcome == "new" and outcome.file_hash in known:

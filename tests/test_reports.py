@@ -38,7 +38,7 @@ from flows.reports import (
     write_reports,
 )
 from flows.settings import Settings
-from flows.warehouse import ensure_schema, refresh_views, write_settings
+from tests.warehouse_fixtures import make_warehouse
 
 PERIOD = "2026H1"
 PREVIOUS = "2025H2"
@@ -180,6 +180,32 @@ def _evaluations(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _branch_reports(
+    con: duckdb.DuckDBPyConnection, reports: list[tuple[str, int, int, bool, date]]
+) -> None:
+    """Branch reports of PERIOD from one file: (org, members, participating, took part, date)."""
+    _insert(
+        con,
+        "core.branch_reports",
+        [
+            {
+                "period": PERIOD,
+                "org_id": org,
+                "members_total": total,
+                "members_participating": part,
+                "took_part": took,
+                "submitted_on": submitted,
+                "file_hash": BRANCH_HASH,
+                "row_number": i + 2,
+                "sheet": "Sheet1",
+                "run_id": "run-2",
+                "loaded_at": LOADED_AT,
+            }
+            for i, (org, total, part, took, submitted) in enumerate(reports)
+        ],
+    )
+
+
 def _hearings_and_branches(con: duckdb.DuckDBPyConnection) -> None:
     lineage = {"sheet": "Sheet1", "run_id": "run-2", "loaded_at": LOADED_AT}
     hearings = [
@@ -219,24 +245,7 @@ def _hearings_and_branches(con: duckdb.DuckDBPyConnection) -> None:
         ("U01", 12, 6, True, date(2026, 7, 2)),
         ("U02", 8, 2, False, date(2026, 7, 2)),
     ]
-    _insert(
-        con,
-        "core.branch_reports",
-        [
-            {
-                "period": PERIOD,
-                "org_id": org,
-                "members_total": total,
-                "members_participating": part,
-                "took_part": took,
-                "submitted_on": submitted,
-                "file_hash": BRANCH_HASH,
-                "row_number": i + 2,
-                **lineage,
-            }
-            for i, (org, total, part, took, submitted) in enumerate(reports)
-        ],
-    )
+    _branch_reports(con, reports)
 
 
 def _bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
@@ -365,10 +374,7 @@ def template_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small warehouse with two half-years of data, built once and copied by each test."""
     home = tmp_path_factory.mktemp("template")
     path = home / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    ensure_schema(con)
-    write_settings(con, Settings(home=home))
-    refresh_views(con)
+    con = make_warehouse(home)
     _reference(con)
     _evaluations(con)
     _hearings_and_branches(con)
@@ -1140,10 +1146,7 @@ def subdistrict_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse of two subdistricts (S0001, S0002) of three communities each."""
     home = tmp_path_factory.mktemp("subdistricts")
     path = home / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    ensure_schema(con)
-    write_settings(con, Settings(home=home))
-    refresh_views(con)
+    con = make_warehouse(home)
     _insert(
         con,
         "ref.communities",
@@ -1176,25 +1179,8 @@ def subdistrict_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     ]
     _insert(con, "core.evaluations", forms)
-    _insert(
-        con,
-        "core.branch_reports",
-        [
-            {
-                "period": PERIOD,
-                "org_id": org,
-                "members_total": total,
-                "members_participating": part,
-                "took_part": True,
-                "submitted_on": date(2026, 7, 3),
-                "file_hash": BRANCH_HASH,
-                "row_number": i + 2,
-                "sheet": "Sheet1",
-                "run_id": "run-2",
-                "loaded_at": LOADED_AT,
-            }
-            for i, (org, _n, _k, _c, total, part) in enumerate(orgs)
-        ],
+    _branch_reports(
+        con, [(org, total, part, True, date(2026, 7, 3)) for org, _n, _k, _c, total, part in orgs]
     )
     con.close()
     return path

@@ -15,7 +15,6 @@ from flows.warehouse import (
     STORAGE_COMPATIBILITY,
     connect,
     ensure_schema,
-    refresh_views,
     write_settings,
 )
 
@@ -25,11 +24,10 @@ _row_numbers = itertools.count(2)
 
 
 def make_warehouse(home: Path, **settings: Any) -> duckdb.DuckDBPyConnection:
-    """A warehouse in ``home`` with the schema, the given settings stored and every view created."""
+    """A warehouse in ``home`` with the schema and every view, and the given settings stored."""
     con = connect(home / "warehouse.duckdb", config=STORAGE_COMPATIBILITY)
     ensure_schema(con)
     write_settings(con, load_settings(env={"MINYI_HOME": str(home)}, **settings))
-    refresh_views(con)
     return con
 
 

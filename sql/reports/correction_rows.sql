@@ -20,7 +20,7 @@ file_names as (
 rows_to_correct as (
     select
         c.file_hash,
-        coalesce(any_value(c.kind), any_value(f.kind)) as kind,
+        any_value(c.kind) as kind,
         c.sheet,
         c.row_number,
         any_value(c.row_values)::varchar as row_values,
@@ -35,7 +35,6 @@ rows_to_correct as (
             order by c.column_name, c.rule
         ) as problems
     from cells as c
-    left join meta.files as f on f.file_hash = c.file_hash
     group by c.file_hash, c.sheet, c.row_number
 ),
 

@@ -149,25 +149,16 @@ def measure_minyi(args: dict[str, Any]) -> Result:
 
 
 def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tuple[Any, str]:
-    """Read, validate and load as ``flows.batch.ingest`` does, timing each step: bounded
-    batches of input (MINYI_BATCH_BYTES), each committed on its own. As there, the batch
-    context (registry, lookups, name automaton) is released on return, before the reports."""
+    """Read, validate and load as ``flows.batch.ingest`` does (the same batches, each committed
+    on its own), timing each step. As there, the batch context (registry, lookups, name
+    automaton) is released on return, before the reports."""
     from flows import batch
     from flows.load import combine
 
     context = batch.prepare(settings)
     stages.mark("prepare")
-    summaries = []
-    for number, group in enumerate(batch.file_batches(paths, settings.batch_bytes)):
-        part = batch.batch_context(context, number)
-        outcomes = batch.read_batch(group, part)
-        stages.mark("read")
-        staged = batch.validate_batch(outcomes, part)
-        stages.mark("validate")
-        summaries.append(batch.load_and_archive(outcomes, staged, part, period=period))
-        context.known |= {o.file_hash for o in outcomes}
-        stages.mark("load")
-    return combine(summaries), context.run_id
+    batches = batch.in_batches(context, paths, period=period, step=stages.mark)
+    return combine([summary for summary, _ in batches]), context.run_id
 
 
 def measure_naive(args: dict[str, Any]) -> Result:
@@ -192,6 +183,7 @@ def measure_correction(args: dict[str, Any]) -> Result:
     import great_expectations  # noqa: F401
 
     from flows import batch
+    from flows.load import combine
     from flows.settings import load_settings
     from flows.warehouse import open_warehouse
 
@@ -201,12 +193,8 @@ def measure_correction(args: dict[str, Any]) -> Result:
     stages = Stages()
     context = batch.prepare(settings)
     stages.mark("prepare")
-    outcomes = batch.read_batch([Path(args["path"])], context)
-    stages.mark("read")
-    staged = batch.validate_batch(outcomes, context)
-    stages.mark("validate")
-    summary = batch.load_and_archive(outcomes, staged, context, period=period)
-    stages.mark("load")
+    loaded = batch.in_batches(context, [Path(args["path"])], period=period, step=stages.mark)
+    summary = combine([summary for summary, _ in loaded])
     with open_warehouse(settings, read_only=True) as con:
         rows = con.execute(
             "select * from metrics.member_participation where period = ?", [period]

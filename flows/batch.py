@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,18 +203,48 @@ def ingest(
     outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare(settings, run_id)
-        for number, group in enumerate(file_batches(paths, settings.batch_bytes)):
-            part = batch_context(context, number)
-            read = read_batch(group, part)
-            staged = validate_batch(read, part)
-            summaries.append(load_and_archive(read, staged, part, period=period))
-            context.known |= {o.file_hash for o in read}
-            outcomes.extend(read)
+        for summary, loaded in in_batches(context, paths, period=period):
+            summaries.append(summary)
+            outcomes.extend(loaded)
     return combine(summaries), outcomes
 
 
+def in_batches(
+    context: BatchContext,
+    paths: list[Path],
+    *,
+    names: dict[Path, str] | None = None,
+    period: str | None = None,
+    archive: bool = True,
+    step: Callable[[str], object] = lambda _name: None,
+    at_least_one: bool = False,
+) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:
+    """Each batch of ``paths`` read, validated and committed in turn (memory stays bounded
+    however many files there are), with its files' outcomes, their rows released.
+
+    ``step`` is called with "read", "validate" and "load" as each step of a batch ends (the
+    benchmark times them). ``at_least_one`` commits an empty batch when there are no paths
+    (a rebuild of an empty archive still writes a warehouse with the registry).
+    """
+    groups = file_batches(paths, context.settings.batch_bytes) or ([[]] if at_least_one else [])
+    for number, group in enumerate(groups):
+        part = batch_context(context, number)
+        outcomes = read_batch(group, part, names)
+        step("read")
+        staged = validate_batch(outcomes, part)
+        step("validate")
+        summary = load_and_archive(outcomes, staged, part, period=period, archive=archive)
+        del staged  # not alive while the next batch is read
+        context.known |= {o.file_hash for o in outcomes}
+        for outcome in outcomes:
+            outcome.release_rows()
+        step("load")
+        yield summary, outcomes
+
+
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:
-    """Archived files in the order first loaded, with their original names, from the manifest.
+    """Archived files (and files rejected whole, from the quarantine folder) in the order first
+    received, with their original names, from the manifest.
 
     A file archived but not in the manifest may be one whose batch never committed (the
     process stopped, the disk filled), so it counts as loaded only with ``include_strays``:
@@ -257,9 +288,9 @@ def rebuild(settings: Settings) -> LoadSummary:
             leftover.unlink(missing_ok=True)
         files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
-        outcomes = read_batch([p for p, _ in files], context, dict(files))
-        staged = validate_batch(outcomes, context)
-        summary = load_and_archive(outcomes, staged, context, period=None, archive=False)
+        paths = [p for p, _ in files]
+        batches = in_batches(context, paths, names=dict(files), archive=False, at_least_one=True)
+        summary = combine([summary for summary, _ in batches])
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
     return summary

@@ -11,9 +11,11 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from flows.datasets import Kind
 from flows.inbox_guard import link_identity, refusal, safe_file_name
@@ -52,6 +54,17 @@ class FileOutcome:
     def kind(self) -> Kind | None:
         """The dataset kind of the file's tables (the first table's)."""
         return self.read.tables[0].kind if self.read and self.read.tables else None
+
+    def release_rows(self) -> None:
+        """Forget the rows read once the file's batch is committed; ``rows_read`` and the rest
+        of what a run's summary shows are kept.
+
+        A run over a national inbox must not keep every batch's rows alive until it ends.
+        """
+        if self.read is not None:
+            tables = self.read.tables
+            empty = [replace(t, rows=pd.DataFrame(columns=t.rows.columns)) for t in tables]
+            self.read = replace(self.read, tables=empty)
 
     @property
     def is_correction(self) -> bool:

@@ -207,7 +207,10 @@ def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunRes
             read = _read(settings, group, part)
             staged = validate_task(read, part)
             summaries.append(load_task(read, staged, part, period))
+            del staged  # not alive while the next batch is read
             context.known |= {o.file_hash for o in read}
+            for outcome in read:  # committed: keep the summary, not the rows
+                outcome.release_rows()
             outcomes.extend(read)
         publish_task(settings)
     summary = combine(summaries)

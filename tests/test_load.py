@@ -226,8 +226,12 @@ def test_evaluator_names_never_reach_the_warehouse(settings: Settings) -> None:
     assert "王秀英" not in dump and "李建国" not in dump and "13912345678" not in dump
 
 
-def test_rebuild_equals_incremental(settings: Settings) -> None:
+@pytest.mark.parametrize("batch_bytes", [16 * 1024 * 1024, 1], ids=["one-batch", "file-by-file"])
+def test_rebuild_equals_incremental(settings: Settings, batch_bytes: int) -> None:
+    settings = replace(settings, batch_bytes=batch_bytes)  # a rebuild is batched like an ingest
     ingest(settings, _inbox_batch(settings))
+    notes = settings.inbox_dir / "notes.csv"
+    notes.write_text("甲,乙,丙\n1,2,3\n", encoding="utf-8")
     ingest(
         settings,
         [
@@ -266,6 +270,18 @@ def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> No
     assert _snapshot(other) == one_batch
     runs = _rows(other, "select count(*) from meta.runs where status = 'completed'")
     assert runs == [(len(paths),)]
+
+
+def test_committed_batches_release_their_rows(settings: Settings) -> None:
+    """A run keeps each file's outcome and counts, not its rows, once its batch is committed:
+    otherwise a national inbox's rows would all stay in memory until the run ends."""
+    small = replace(settings, batch_bytes=1)
+    summary, outcomes = ingest(small, _inbox_batch(small))
+
+    assert [o.outcome for o in outcomes] == ["loaded"] * len(outcomes)
+    assert {o.kind for o in outcomes} == {"evaluations", "hearings", "branch_reports"}
+    assert sum(o.rows_read for o in outcomes) == summary.rows_read == 7
+    assert [o.read.rows_read for o in outcomes if o.read] == [0] * len(outcomes)
 
 
 def test_warehouse_is_written_for_duckdb_1x_clients(settings: Settings) -> None:

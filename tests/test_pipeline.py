@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from flows.generate import generate
 from flows.periods import Period
 from flows.settings import Settings
+from tests.helpers import branch_report, evaluation, write_csv
 
 
 def _query(settings: Settings, statement: str) -> list[tuple]:
@@ -48,3 +50,30 @@ def test_semiannual_run_end_to_end(settings: Settings) -> None:
     again = semiannual_run(period="2026H1", home=str(settings.home))
     assert again.summary.rows_loaded == 0
     assert _query(settings, "select count(*), count(superseded_by) from core.evaluations") == before
+
+
+def test_the_flow_releases_each_batchs_rows_once_committed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file's rows are let go once its batch commits: a national inbox in many
+    batches must not hold all its rows until the flow ends (5.3 GiB at N=9000 before)."""
+    from flows.ingest import FileOutcome
+    from flows.pipeline import ingest_inbox
+
+    released: list[tuple[str, str]] = []
+    release = FileOutcome.release_rows
+
+    def spy(outcome: FileOutcome) -> None:
+        released.append((outcome.file_name, outcome.outcome))
+        release(outcome)
+
+    monkeypatch.setattr(FileOutcome, "release_rows", spy)
+    monkeypatch.setenv("MINYI_BATCH_BYTES", "1")  # a batch per file
+    for name in ("a.csv", "b.csv"):
+        write_csv(settings.inbox_dir / name, "evaluations", [evaluation(evaluator=name[0])])
+    write_csv(settings.inbox_dir / "c.csv", "branch_reports", [branch_report()])
+
+    result = ingest_inbox(home=str(settings.home))
+
+    assert len(result.files) == 3
+    assert sorted(released) == sorted((row["file"], "loaded") for row in result.files)

@@ -35,13 +35,22 @@ SOURCE_COLUMN = {
 }
 
 
+def _quiet_gx_logging() -> None:
+    """Great Expectations logs at INFO on loggers of its own level (a temporary docs site,
+    its API registry): technical English in an organizer's console, so errors only."""
+    names = [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations.")]
+    for name in ["great_expectations", *names]:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 @cache
 def _context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    _quiet_gx_logging()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    _quiet_gx_logging()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,15 @@ def test_org_and_community_accepted_by_registered_name(tmp_path: Path, settings:
     (outcome,) = validated(settings, [write_csv(tmp_path / "b.csv", "branch_reports", rows)])
     assert failures_by_row(outcome) == set()
     assert outcome.frame["org_id"].tolist() == ["B01"]
+
+
+def test_great_expectations_keeps_its_info_logs_out_of_the_console(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """GX sets INFO on loggers of its own; an organizer's console shows errors only."""
+    from flows import validate
+
+    validate._context.cache_clear()
+    with caplog.at_level(logging.INFO):
+        validate._context()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("great_")] == []

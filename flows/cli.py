@@ -75,15 +75,36 @@ def _say_totals(settings: Settings, summary: Any) -> None:
     )
 
 
+# A run lists its files one by one up to this many; past it (a city or national inbox), the
+# files that need attention come first and the rest are counted. The quality report has all.
+LISTED_FILES = 50
+
+
+def _listed_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files a run prints: all of them in order, or the first LISTED_FILES of them with
+    rejected files first, then those with quarantined rows."""
+    if len(files) <= LISTED_FILES:
+        return files
+
+    def attention(row: dict[str, Any]) -> int:
+        return 0 if row["outcome"] == "rejected" else 1 if row["rows_quarantined"] else 2
+
+    return sorted(files, key=attention)[:LISTED_FILES]
+
+
 def _print_result(settings: Settings, result: Any) -> None:
     summary = result.summary
-    for row in result.files:
-        detail = f"  {row['outcome']:<10} {row['file']}"
+    lang = settings.lang
+    listed = _listed_files(result.files)
+    for row in listed:
+        detail = f"  {msg('report.outcome.' + row['outcome'], lang):<10} {row['file']}"
         if row["outcome"] == "loaded":
             detail += f"  ({row['rows_loaded']}/{row['rows_read']}, {row['rows_quarantined']} ⚠)"
-        elif row["reason"]:
-            detail += f"  {row['reason']}"
+        elif reason := row.get("reason_zh" if lang == "zh" else "reason"):
+            detail += f"  {reason}"
         typer.echo(detail)
+    if len(listed) < len(result.files):
+        _say(settings, "files_not_listed", count=len(result.files) - len(listed))
     _say_totals(settings, summary)
     if result.reports:
         _say(settings, "reports_at", path=Path(result.reports[0]).parent)

@@ -20,6 +20,10 @@ _CLI: Final[dict[str, tuple[str, str]]] = {
         "Run finished: {files} file(s), {loaded} row(s) loaded, {quarantined} row(s) quarantined.",
     ),
     "reports_at": ("报告位于：{path}", "Reports are in: {path}"),
+    "files_not_listed": (
+        "另有 {count} 个文件未逐一列出，全部文件见数据质量报告。",
+        "{count} more file(s) not listed; the data-quality report lists every file.",
+    ),
     "run_failed": ("运行失败：{error}", "Run failed: {error}"),
     "generated": ("已生成 {files} 个文件到 {path}", "Generated {files} file(s) into {path}"),
     "no_new_files": ("收件箱中没有新文件。", "No new files in the inbox."),

@@ -126,6 +126,7 @@ def _file_rows(outcomes: list[FileOutcome]) -> list[dict[str, Any]]:
             "rows_loaded": o.rows_read - o.rows_quarantined,
             "rows_quarantined": o.rows_quarantined,
             "reason": o.rejection.reason("en") if o.rejection else None,
+            "reason_zh": o.rejection.reason("zh") if o.rejection else None,
         }
         for o in outcomes
     ]

@@ -28,6 +28,7 @@ from flows.load import (
     combine,
     known_hashes,
     load_batch,
+    manifest_file,
     read_manifest,
     record_manifest,
     stash_files,
@@ -253,7 +254,7 @@ def archived_files(settings: Settings, *, include_strays: bool = False) -> list[
     """
     listed: dict[str, tuple[Path, str]] = {}
     for entry in read_manifest(settings):
-        path = settings.archive_dir / entry["archived_as"]
+        path = manifest_file(settings, entry)
         listed.setdefault(entry["file_hash"], (path, entry["file_name"]))
     if not include_strays:
         return list(listed.values())

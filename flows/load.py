@@ -323,14 +323,20 @@ def stash_files(outcomes: list[FileOutcome], settings: Settings) -> None:
             os.replace(partial, target)
 
 
+def quarantine_path(settings: Settings, digest: str, file_name: str) -> Path:
+    """Where the quarantine keeps a file rejected whole: its hash's start, then its name."""
+    return settings.quarantine_dir / f"{digest[:12]}_{file_name}"
+
+
 def _stash_target(outcome: FileOutcome, settings: Settings) -> Path:
     if outcome.outcome == "rejected":
-        return settings.quarantine_dir / f"{outcome.file_hash[:12]}_{outcome.file_name}"
+        return quarantine_path(settings, outcome.file_hash, outcome.file_name)
     return archive_path(settings, outcome.file_hash, outcome.path.suffix)
 
 
 def manifest_path(settings: Settings) -> Path:
-    """The archive manifest: one JSON line per loaded file, in the order a rebuild replays."""
+    """The archive manifest: one JSON line per file received (loaded, or rejected whole), in
+    the order a rebuild replays."""
     return settings.archive_dir / "manifest.jsonl"
 
 
@@ -343,34 +349,49 @@ def read_manifest(settings: Settings) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def manifest_file(settings: Settings, entry: dict[str, str]) -> Path:
+    """Where a manifest entry's file is kept: the archive, or the quarantine for a rejected one."""
+    if "quarantined_as" in entry:
+        return settings.quarantine_dir / entry["quarantined_as"]
+    return settings.archive_dir / entry["archived_as"]
+
+
 def record_manifest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Append every committed file the manifest lacks, in load order; returns how many.
 
-    The warehouse is the record of what was loaded. Entries come from ``meta.files``, so a
-    process stopped between its commit and this call is made good by the next run.
+    The warehouse is the record of what was received. Entries come from ``meta.files``, so a
+    process stopped between its commit and this call is made good by the next run. A file
+    rejected whole is listed with its copy in the quarantine folder, so that a rebuild records
+    it again (a refused link has no copy, and is not listed).
     """
     listed = {entry["file_hash"] for entry in read_manifest(settings)}
-    missing = [
-        row for row in con.execute(sql("load/loaded_files")).fetchall() if row[0] not in listed
-    ]
-    if not missing:
+    entries = []
+    for file_hash, file_name, received_at, status in con.execute(
+        sql("load/manifest_files")
+    ).fetchall():
+        if file_hash in listed:
+            continue
+        entry = {"file_hash": file_hash, "file_name": file_name}
+        if status == "rejected":
+            kept = quarantine_path(settings, file_hash, file_name)
+            if not kept.is_file():
+                continue
+            entry["quarantined_as"] = kept.name
+        else:
+            archived = archive_path(settings, file_hash, Path(file_name).suffix)
+            entry["archived_as"] = str(archived.relative_to(settings.archive_dir))
+        entries.append({**entry, "received_at": received_at.isoformat()})
+    if not entries:
         return 0
     path = manifest_path(settings)
     with writing(path, "manifest_not_written"):
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            for file_hash, file_name, received_at in missing:
-                archived = archive_path(settings, file_hash, Path(file_name).suffix)
-                entry = {
-                    "file_hash": file_hash,
-                    "file_name": file_name,
-                    "archived_as": str(archived.relative_to(settings.archive_dir)),
-                    "received_at": received_at.isoformat(),
-                }
+            for entry in entries:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-    return len(missing)
+    return len(entries)
 
 
 def clear_inbox(outcomes: list[FileOutcome], settings: Settings) -> None:

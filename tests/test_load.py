@@ -239,12 +239,14 @@ def test_rebuild_equals_incremental(settings: Settings, batch_bytes: int) -> Non
                 settings.inbox_dir / "e2.csv",
                 "evaluations",
                 [evaluation(evaluator="甲", verdict="基本满意")],
-            )
+            ),
+            notes,
         ],
     )
     incremental = _snapshot(settings)
+    assert ("notes.csv", "rejected") in [row[1:3] for row in incremental["files"]]
     rebuild(settings)
-    assert _snapshot(settings) == incremental
+    assert _snapshot(settings) == incremental, "loaded rows, quarantine and rejected files"
 
 
 def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ def home_files(settings: Settings) -> dict[str, list[str]]:
         return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     manifest = [
-        f"{e['file_hash']} {e['file_name']} {e['archived_as']}" for e in read_manifest(settings)
+        f"{e['file_hash']} {e['file_name']} {e.get('archived_as') or e['quarantined_as']}"
+        for e in read_manifest(settings)
     ]
     return {
         "inbox": names(settings.inbox_dir) if settings.inbox_dir.exists() else [],

@@ -30,6 +30,10 @@ TEMPORARY_NAMES = ("~$", ".~", ".tmp", ".part", ".crdownload", ".swp")
 SETTLE_SECONDS = 2.0
 
 
+# The rows of a released table: one empty frame shared by all (27,000 files nationally).
+_NO_ROWS = pd.DataFrame()
+
+
 @dataclass
 class FileOutcome:
     """What happened to one file: loaded (with row counts), duplicate or rejected."""
@@ -62,8 +66,7 @@ class FileOutcome:
         A run over a national inbox must not keep every batch's rows alive until it ends.
         """
         if self.read is not None:
-            tables = self.read.tables
-            empty = [replace(t, rows=pd.DataFrame(columns=t.rows.columns)) for t in tables]
+            empty = [replace(t, rows=_NO_ROWS) for t in self.read.tables]
             self.read = replace(self.read, tables=empty)
 
     @property

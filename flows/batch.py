@@ -19,7 +19,11 @@ import duckdb
 
 from flows.datasets import Kind
 from flows.faults import checkpoint
-from flows.housekeeping import mark_crashed_runs
+from flows.housekeeping import (
+    corrections_without_source,
+    mark_crashed_runs,
+    record_corrected_files,
+)
 from flows.ingest import FileOutcome, read_files, stage_files, validate_files
 from flows.load import (
     REGISTRY_LAYOUT,
@@ -76,6 +80,10 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     if settings.warehouse_path.exists():
         with open_warehouse(settings, read_only=True) as con:
             known = known_hashes(con)
+            workbooks = corrections_without_source(con)
+        if workbooks:  # loaded by an older minyi; none once their markers are recorded
+            with open_warehouse(settings) as con:
+                record_corrected_files(con, settings, workbooks)
     return BatchContext(
         settings=settings,
         registry=registry,

@@ -1039,6 +1039,15 @@ def _read_workbook(
     return tables, ignored, correction_of
 
 
+def correction_marker(path: Path) -> str | None:
+    """The hash of the file a minyi corrections workbook at ``path`` was written for; None for
+    any other workbook. Only the hidden marker sheet is read."""
+    book = calamine.CalamineWorkbook.from_path(path)
+    if CORRECTION_SHEET not in book.sheet_names:
+        return None
+    return _correction_marker(book.get_sheet_by_name(CORRECTION_SHEET))
+
+
 def _correction_marker(sheet: calamine.CalamineSheet) -> str:
     """The source file hash in A1 of the correction sheet."""
     grid = sheet.to_python(skip_empty_area=False, nrows=1)

@@ -389,12 +389,10 @@ def test_a_new_registry_layout_reloads_the_registry_once(
     assert _rows(settings, "select distinct subdistrict from ref.communities") == [("甲街道",)]
 
 
-def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Settings) -> None:
-    """Once the organizer's fixed corrections workbook has loaded, the next reports no longer
-    ask for the same fixes: no workbook for the file, its cells counted as corrected."""
+def _return_fixed_workbook(settings: Settings) -> Path:
+    """Load the batch, write the reports, fix the rating in e.csv's corrections workbook as an
+    organizer would (openpyxl) and load it back; the workbook's path in the reports."""
     import openpyxl
-
-    from flows.messages import msg
 
     ingest(settings, _inbox_batch(settings))
     with open_warehouse(settings, read_only=True) as con:
@@ -411,12 +409,41 @@ def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Set
     book.save(settings.inbox_dir / workbook.name)
     summary, _ = ingest(settings, [settings.inbox_dir / workbook.name])
     assert (summary.rows_loaded, summary.rows_quarantined) == (1, 0)
+    return workbook
+
+
+def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Settings) -> None:
+    """Once the organizer's fixed corrections workbook has loaded, the next reports no longer
+    ask for the same fixes: no workbook for the file, its cells counted as corrected."""
+    from flows.messages import msg
+
+    workbook = _return_fixed_workbook(settings)
     with open_warehouse(settings, read_only=True) as con:
         written = write_reports(con, settings, "2026H1")
     assert workbook not in written and any(p.parent.name == "corrections" for p in written)
     assert not workbook.exists()  # written by minyi, unchanged since: removed
-    html = quality.read_text(encoding="utf-8")
+    html = (settings.reports_dir / "2026H1" / "quality.zh.html").read_text(encoding="utf-8")
     assert "“服务态度”评分 9 超出 1-5 范围。" not in html
     assert msg("report.quality.corrected", "zh", cells="1", files="1") in html
     kept = "select count(*) from meta.quarantine where column_name = 'service_attitude'"
     assert _rows(settings, kept) == [(1,)]  # the history stays
+
+
+def test_corrections_loaded_by_an_older_minyi_learn_their_file_at_the_next_run(
+    settings: Settings,
+) -> None:
+    """A minyi older than meta.files.corrects loaded the fixed workbook without recording the
+    file it corrects; the next run reads the marker from the archived copy, once."""
+    workbook = _return_fixed_workbook(settings)
+    corrects = "select corrects from meta.files where is_correction"
+    (source,) = _rows(settings, corrects)
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("update meta.files set corrects = null")
+    con.close()
+
+    batch.prepare(settings)
+
+    assert _rows(settings, corrects) == [source] and source[0] is not None
+    with open_warehouse(settings, read_only=True) as con:
+        written = write_reports(con, settings, "2026H1")
+    assert workbook not in written, "its file's quarantine counts as corrected again"

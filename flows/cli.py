@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 
 from flows.messages import both, msg
 from flows.periods import last_closed_period, parse_period, periods_ending_at
@@ -96,8 +97,11 @@ def _print_result(settings: Settings, result: Any) -> None:
     summary = result.summary
     lang = settings.lang
     listed = _listed_files(result.files)
+    labels = {o: msg(f"report.outcome.{o}", lang) for o in {row["outcome"] for row in listed}}
+    width = max(map(cell_len, labels.values()), default=0)  # a Chinese character is two wide
     for row in listed:
-        detail = f"  {msg('report.outcome.' + row['outcome'], lang):<10} {row['file']}"
+        label = labels[row["outcome"]]
+        detail = f"  {label}{' ' * (width - cell_len(label))}  {row['file']}"
         if row["outcome"] == "loaded":
             detail += f"  ({row['rows_loaded']}/{row['rows_read']}, {row['rows_quarantined']} ⚠)"
         elif reason := row.get("reason_zh" if lang == "zh" else "reason"):

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from flows import cli
 from flows.load import LoadSummary
@@ -46,6 +47,8 @@ def test_a_small_run_lists_every_file_in_order_in_the_users_language(
     assert [line.split()[1] for line in lines[:3]] == ["f00001.csv", "f00002.csv", "f00003.csv"]
     assert lines[1].split() == [label, "f00002.csv", *reason.split()]
     assert "(8/10, 2 ⚠)" in lines[2]
+    starts = {cell_len(line[: line.index("f0000")]) for line in lines[:3]}
+    assert len(starts) == 1, "file names line up, however wide the label"
 
 
 def test_a_national_run_lists_files_needing_attention_first_and_counts_the_rest(

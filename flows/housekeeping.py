@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.load import archive_path
 from flows.readers import FileRejected, correction_marker
 from flows.settings import Settings
 from flows.warehouse import open_warehouse, sql
@@ -47,8 +48,6 @@ def record_corrected_files(
 
     A copy that is missing or unreadable is left unknown, as before.
     """
-    from flows.load import archive_path  # flows.load imports this module
-
     found = []
     for file_hash, file_name in workbooks:
         path = archive_path(settings, file_hash, Path(file_name).suffix)

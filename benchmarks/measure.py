@@ -157,7 +157,7 @@ def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tu
 
     context = batch.prepare(settings)
     stages.mark("prepare")
-    batches = batch.in_batches(context, paths, period=period, step=stages.mark)
+    batches = batch.in_batches(context, paths, batch.plain_steps(period=period), step=stages.mark)
     return combine([summary for summary, _ in batches]), context.run_id
 
 
@@ -193,7 +193,8 @@ def measure_correction(args: dict[str, Any]) -> Result:
     stages = Stages()
     context = batch.prepare(settings)
     stages.mark("prepare")
-    loaded = batch.in_batches(context, [Path(args["path"])], period=period, step=stages.mark)
+    steps = batch.plain_steps(period=period)
+    loaded = batch.in_batches(context, [Path(args["path"])], steps, step=stages.mark)
     summary = combine([summary for summary, _ in loaded])
     with open_warehouse(settings, read_only=True) as con:
         rows = con.execute(

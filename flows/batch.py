@@ -207,30 +207,55 @@ def ingest(
     run_id: str | None = None,
     period: str | None = None,
 ) -> tuple[LoadSummary, list[FileOutcome]]:
-    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock."""
+    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock.
+
+    The outcomes keep each file's counts; its rows are let go once its batch is committed.
+    """
     summaries: list[LoadSummary] = []
     outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare(settings, run_id)
-        for summary, loaded in in_batches(context, paths, period=period):
+        for summary, loaded in in_batches(context, paths, plain_steps(period=period)):
             summaries.append(summary)
             outcomes.extend(loaded)
     return combine(summaries), outcomes
 
 
+@dataclass(frozen=True)
+class BatchSteps:
+    """How a batch is read, validated and loaded: :func:`plain_steps`, or the Prefect flow's
+    tasks."""
+
+    read: Callable[[list[Path], BatchContext], list[FileOutcome]]
+    validate: Callable[[list[FileOutcome], BatchContext], dict[Kind, StagedTable]]
+    load: Callable[[list[FileOutcome], dict[Kind, StagedTable], BatchContext], LoadSummary]
+
+
+def plain_steps(
+    *, names: dict[Path, str] | None = None, period: str | None = None, archive: bool = True
+) -> BatchSteps:
+    """The steps as plain functions (``names``: original names of archived copies)."""
+    return BatchSteps(
+        read=lambda group, part: read_batch(group, part, names),
+        validate=validate_batch,
+        load=lambda outcomes, staged, part: load_and_archive(
+            outcomes, staged, part, period=period, archive=archive
+        ),
+    )
+
+
 def in_batches(
     context: BatchContext,
     paths: list[Path],
+    steps: BatchSteps,
     *,
-    names: dict[Path, str] | None = None,
-    period: str | None = None,
-    archive: bool = True,
     step: Callable[[str], object] = lambda _name: None,
     at_least_one: bool = False,
 ) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:
     """Each batch of ``paths`` read, validated and committed in turn (memory stays bounded
     however many files there are), with its files' outcomes, their rows released.
 
+    The one batch loop of the ingest, the rebuild, the Prefect flow and the benchmark.
     ``step`` is called with "read", "validate" and "load" as each step of a batch ends (the
     benchmark times them). ``at_least_one`` commits an empty batch when there are no paths
     (a rebuild of an empty archive still writes a warehouse with the registry).
@@ -238,11 +263,11 @@ def in_batches(
     groups = file_batches(paths, context.settings.batch_bytes) or ([[]] if at_least_one else [])
     for number, group in enumerate(groups):
         part = batch_context(context, number)
-        outcomes = read_batch(group, part, names)
+        outcomes = steps.read(group, part)
         step("read")
-        staged = validate_batch(outcomes, part)
+        staged = steps.validate(outcomes, part)
         step("validate")
-        summary = load_and_archive(outcomes, staged, part, period=period, archive=archive)
+        summary = steps.load(outcomes, staged, part)
         del staged  # not alive while the next batch is read
         context.known |= {o.file_hash for o in outcomes}
         for outcome in outcomes:
@@ -297,8 +322,8 @@ def rebuild(settings: Settings) -> LoadSummary:
             leftover.unlink(missing_ok=True)
         files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
-        paths = [p for p, _ in files]
-        batches = in_batches(context, paths, names=dict(files), archive=False, at_least_one=True)
+        steps = plain_steps(names=dict(files), archive=False)
+        batches = in_batches(context, [p for p, _ in files], steps, at_least_one=True)
         summary = combine([summary for summary, _ in batches])
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)

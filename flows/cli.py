@@ -82,15 +82,13 @@ LISTED_FILES = 50
 
 
 def _listed_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The files a run prints: all of them in order, or the first LISTED_FILES of them with
-    rejected files first, then those with quarantined rows."""
+    """The files a run prints: all of them in order, or LISTED_FILES of them chosen as the
+    quality report chooses, those to act on shown first."""
     if len(files) <= LISTED_FILES:
         return files
+    from flows.reports import actionable_first, attention
 
-    def attention(row: dict[str, Any]) -> int:
-        return 0 if row["outcome"] == "rejected" else 1 if row["rows_quarantined"] else 2
-
-    return sorted(files, key=attention)[:LISTED_FILES]
+    return sorted(actionable_first(files, LISTED_FILES), key=attention)
 
 
 def _print_result(settings: Settings, result: Any) -> None:

@@ -35,9 +35,7 @@ def sweep_crashed_runs(settings: Settings, now: datetime) -> int:
 def corrections_without_source(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """Corrections workbooks loaded without the file they correct recorded (by a minyi older
     than ``meta.files.corrects``): their hash and name."""
-    return [
-        (str(h), str(n)) for h, n in con.execute(sql("load/corrections_without_source")).fetchall()
-    ]
+    return con.execute(sql("load/corrections_without_source")).fetchall()
 
 
 def record_corrected_files(

@@ -203,16 +203,14 @@ def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunRes
     outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
         context = prepare_task(settings, run_id)
-        for number, group in enumerate(batch.file_batches(paths, settings.batch_bytes)):
-            part = batch.batch_context(context, number)
-            read = _read(settings, group, part)
-            staged = validate_task(read, part)
-            summaries.append(load_task(read, staged, part, period))
-            del staged  # not alive while the next batch is read
-            context.known |= {o.file_hash for o in read}
-            for outcome in read:  # committed: keep the summary, not the rows
-                outcome.release_rows()
-            outcomes.extend(read)
+        steps = batch.BatchSteps(
+            read=lambda group, part: _read(settings, group, part),
+            validate=validate_task,
+            load=lambda read, staged, part: load_task(read, staged, part, period),
+        )
+        for summary, loaded in batch.in_batches(context, paths, steps):
+            summaries.append(summary)
+            outcomes.extend(loaded)
         publish_task(settings)
     summary = combine(summaries)
     get_run_logger().info("loaded %s", asdict(summary))

@@ -1374,16 +1374,20 @@ def _receipts(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, Any
     return _query(con, "quality_receipts", period)
 
 
-def _listed_receipts(receipts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The receipts to list: all up to LISTED_RECEIPTS; past it, those with something to act
-    on (rejected, or rows quarantined) first, in their order."""
-    if len(receipts) <= LISTED_RECEIPTS:
+def attention(receipt: Mapping[str, Any]) -> int:
+    """How soon someone must act on a file received: 0 rejected, 1 with rows quarantined,
+    2 nothing to do."""
+    return 0 if receipt["outcome"] == "rejected" else 1 if receipt["rows_quarantined"] else 2
+
+
+def actionable_first(receipts: Sequence[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """At most ``limit`` of the files received, in their order: all of them when they fit,
+    else those to act on first (see :func:`attention`). The quality report, the Prefect
+    artifact and ``minyi run``'s list choose with it."""
+    if len(receipts) <= limit:
         return list(receipts)
-    order = sorted(
-        range(len(receipts)),
-        key=lambda i: receipts[i]["outcome"] != "rejected" and not receipts[i]["rows_quarantined"],
-    )
-    return [receipts[i] for i in sorted(order[:LISTED_RECEIPTS])]
+    order = sorted(range(len(receipts)), key=lambda i: attention(receipts[i]))
+    return [receipts[i] for i in sorted(order[:limit])]
 
 
 def quality_rows(
@@ -1413,7 +1417,7 @@ def quality_rows(
                 strict=True,
             )
         )
-        for r in _listed_receipts(_receipts(con, period))
+        for r in actionable_first(_receipts(con, period), LISTED_RECEIPTS)
     ]
 
 
@@ -1471,7 +1475,8 @@ def _quality_tables(ctx: _Context, run_id: str | None) -> list[Table]:
             _outcome(r["outcome"], lang),
         ]
         for r in sorted(
-            _listed_receipts(receipts), key=lambda r: (str(r["run_id"]), str(r["received_at"]))
+            actionable_first(receipts, LISTED_RECEIPTS),
+            key=lambda r: (str(r["run_id"]), str(r["received_at"])),
         )
     ]
     receipt_notes = []

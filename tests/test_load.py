@@ -247,6 +247,9 @@ def test_rebuild_equals_incremental(settings: Settings, batch_bytes: int) -> Non
     assert ("notes.csv", "rejected") in [row[1:3] for row in incremental["files"]]
     rebuild(settings)
     assert _snapshot(settings) == incremental, "loaded rows, quarantine and rejected files"
+    files = len(batch.read_manifest(settings))
+    runs = _rows(settings, "select count(*) from meta.runs")
+    assert runs == [(1 if batch_bytes > 1 else files,)], "the rebuild committed batch by batch"
 
 
 def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> None:

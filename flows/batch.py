@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -109,10 +110,24 @@ def read_batch(
     return outcomes
 
 
-def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> dict[Kind, StagedTable]:
-    """Type and validate the batch's rows; keep the GX results for technical readers."""
-    staged = stage_files(outcomes, context.registry, context.key)
+def stage_and_validate(
+    outcomes: list[FileOutcome],
+    context: BatchContext,
+    *,
+    first_sequence: int = 0,
+    names: frozenset[str] | None = None,
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
+    """Type and validate the rows of a batch, or of a part of one (see :func:`stage_files`):
+    the outcomes with their row counts set, the staged tables, the raw GX results."""
+    staged = stage_files(
+        outcomes, context.registry, context.key, first_sequence=first_sequence, names=names
+    )
     results = validate_files(outcomes, staged, context.settings)
+    return outcomes, staged, results
+
+
+def keep_validation_results(results: list[dict[str, Any]], context: BatchContext) -> None:
+    """Keep the batch's GX results for technical readers, the offending values left out."""
     if results:
         folder = context.settings.reports_dir / "validation"
         path = folder / f"{context.run_id}.json"
@@ -122,7 +137,15 @@ def validate_batch(outcomes: list[FileOutcome], context: BatchContext) -> dict[K
             redacted = redact_validation(results)
             path.write_text(json.dumps(redacted, ensure_ascii=False, default=str), encoding="utf-8")
     checkpoint("validated")
-    return staged
+
+
+def validate_batch(
+    outcomes: list[FileOutcome], context: BatchContext
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
+    """Type and validate the batch's rows; keep the GX results for technical readers."""
+    outcomes, staged, results = stage_and_validate(outcomes, context)
+    keep_validation_results(results, context)
+    return outcomes, staged
 
 
 def load_and_archive(
@@ -227,7 +250,10 @@ class BatchSteps:
     tasks."""
 
     read: Callable[[list[Path], BatchContext], list[FileOutcome]]
-    validate: Callable[[list[FileOutcome], BatchContext], dict[Kind, StagedTable]]
+    # The outcomes with their row counts set: on Dask, the copies the workers sent back.
+    validate: Callable[
+        [list[FileOutcome], BatchContext], tuple[list[FileOutcome], dict[Kind, StagedTable]]
+    ]
     load: Callable[[list[FileOutcome], dict[Kind, StagedTable], BatchContext], LoadSummary]
 
 
@@ -265,7 +291,7 @@ def in_batches(
         part = batch_context(context, number)
         outcomes = steps.read(group, part)
         step("read")
-        staged = steps.validate(outcomes, part)
+        outcomes, staged = steps.validate(outcomes, part)
         step("validate")
         summary = steps.load(outcomes, staged, part)
         del staged  # not alive while the next batch is read

@@ -20,7 +20,7 @@ import pandas as pd
 from flows.datasets import Kind
 from flows.inbox_guard import link_identity, refusal, safe_file_name
 from flows.normalise import Failure, StagedTable, TableSource, stage_table, table_scrubber
-from flows.readers import FileRejected, ReadResult, file_hash, read_file
+from flows.readers import FileRejected, ReadResult, SheetTable, file_hash, read_file
 from flows.registry import Registry
 from flows.settings import Settings
 from flows.validate import validate_tables
@@ -175,18 +175,29 @@ def read_files(
     return outcomes
 
 
+def read_tables(outcomes: list[FileOutcome]) -> list[SheetTable]:
+    """The tables read from the files."""
+    return [t for o in outcomes if o.read for t in o.read.tables]
+
+
 def stage_files(
-    outcomes: list[FileOutcome], registry: Registry, key: bytes
+    outcomes: list[FileOutcome],
+    registry: Registry,
+    key: bytes,
+    *,
+    first_sequence: int = 0,
+    names: frozenset[str] | None = None,
 ) -> dict[Kind, StagedTable]:
     """Type the rows of every new file, all files of a kind at once.
 
     Names found in any evaluation file of the batch, and the roster's, are masked in every
     file's text; what is kept about rejected files (reasons, extra columns) is masked too.
+    When ``outcomes`` are a part of a batch (staged on another worker), ``first_sequence`` is
+    the position of the first in the batch and ``names`` the batch's (:func:`batch_names`).
     """
-    tables = [t for o in outcomes if o.read for t in o.read.tables]
-    scrub = table_scrubber(registry, tables)
+    scrub = table_scrubber(registry, read_tables(outcomes), names)
     sources: dict[Kind, list[TableSource]] = defaultdict(list)
-    for sequence, outcome in enumerate(outcomes):
+    for sequence, outcome in enumerate(outcomes, start=first_sequence):
         if outcome.rejection is not None:
             values = outcome.rejection.values
             outcome.rejection.values = {k: scrub.value(str(v)) for k, v in values.items()}
@@ -250,6 +261,23 @@ def validate_files(
         if outcome.outcome == "new":
             outcome.rows_quarantined = len(failed_by_file.get(outcome.file_hash[:16], set()))
     return results
+
+
+def merge_staged(parts: list[dict[Kind, StagedTable]]) -> dict[Kind, StagedTable]:
+    """The staged tables of a batch's parts (in batch order) as the whole batch's."""
+    by_kind: dict[Kind, list[StagedTable]] = defaultdict(list)
+    for part in parts:
+        for kind, table in part.items():
+            by_kind[kind].append(table)
+    return {
+        kind: StagedTable(
+            kind,
+            pd.concat([t.frame for t in tables], ignore_index=True),
+            pd.concat([t.raw for t in tables], ignore_index=True),
+            [failure for t in tables for failure in t.failures],
+        )
+        for kind, tables in by_kind.items()
+    }
 
 
 def _first_per_cell(failures: list[Failure]) -> list[Failure]:

@@ -237,18 +237,26 @@ def stage_table(
     return StagedTable(kind, frame, raw, failures)
 
 
-def table_scrubber(registry: Registry, tables: list[SheetTable]) -> Scrubber:
-    """A scrubber for the roster's names and the names in the tables' evaluator column.
-
-    The roster's part is built once per registry; a batch adds only the names it brings.
-    """
+def batch_names(registry: Registry, tables: list[SheetTable]) -> frozenset[str]:
+    """The names in the tables' evaluator column that the roster's scrubber does not mask."""
     columns = [t.rows["evaluator"].to_numpy(dtype=object) for t in tables if "evaluator" in t.rows]
     if not columns:
-        return registry.roster_scrubber
+        return frozenset()
     roster = registry.roster_names
     # Once over the batch's distinct names; those on the roster (most) need no normalising.
     distinct = pd.unique(np.concatenate(columns))
-    extra = person_names(v for v in distinct if v not in roster) - roster
+    return frozenset(person_names(v for v in distinct if v not in roster) - roster)
+
+
+def table_scrubber(
+    registry: Registry, tables: list[SheetTable], names: frozenset[str] | None = None
+) -> Scrubber:
+    """A scrubber for the roster's names and the names in the tables' evaluator column.
+
+    The roster's part is built once per registry; a batch adds only the names it brings.
+    ``names``: those of a whole batch (:func:`batch_names`), when ``tables`` are a part of it.
+    """
+    extra = batch_names(registry, tables) if names is None else names
     return Scrubber(extra, base=registry.roster_scrubber) if extra else registry.roster_scrubber
 
 

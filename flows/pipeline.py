@@ -15,9 +15,9 @@ from prefect.task_runners import TaskRunner
 
 from flows import batch, reports
 from flows.datasets import Kind
-from flows.ingest import FileOutcome, ready_inbox_files
+from flows.ingest import FileOutcome, merge_staged, read_tables, ready_inbox_files
 from flows.load import LoadSummary, combine
-from flows.normalise import StagedTable
+from flows.normalise import StagedTable, batch_names
 from flows.periods import last_closed_period, parse_period
 from flows.publish import publish
 from flows.runlock import run_lock
@@ -26,6 +26,7 @@ from flows.warehouse import WarehouseLocked, open_warehouse
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_F = TypeVar("_F")
 # Files per read task on Dask: big enough to amortise a task's overhead (~0.1 s on Prefect's
 # temporary server), small enough to spread a city's inbox over the workers.
 DASK_FILES_PER_TASK = 50
@@ -58,9 +59,25 @@ def read_task(paths: list[Path], context: batch.BatchContext) -> list[FileOutcom
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(
     outcomes: list[FileOutcome], context: batch.BatchContext
-) -> dict[Kind, StagedTable]:
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
     """Type all rows of each kind and run the Great Expectations suites over them."""
     return batch.validate_batch(outcomes, context)
+
+
+@task(name="validate-files", cache_policy=NO_CACHE)
+def validate_part_task(
+    outcomes: list[FileOutcome],
+    context: batch.BatchContext,
+    first_sequence: int,
+    names: frozenset[str],
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
+    """Type and validate a part of the batch on a worker (``names``: the batch's)."""
+    validated = batch.stage_and_validate(
+        outcomes, context, first_sequence=first_sequence, names=names
+    )
+    for outcome in outcomes:  # the flow holds the rows: only what was set here goes back
+        outcome.release_rows()
+    return validated
 
 
 @task(
@@ -132,12 +149,12 @@ def _file_rows(outcomes: list[FileOutcome]) -> list[dict[str, Any]]:
     ]
 
 
-def file_groups(paths: list[Path], per_group: int = DASK_FILES_PER_TASK) -> list[list[Path]]:
+def file_groups(files: list[_F], per_group: int = DASK_FILES_PER_TASK) -> list[list[_F]]:
     """The batch split, in order, into groups of at most ``per_group`` files."""
-    if not paths:
+    if not files:
         return []
-    size = math.ceil(len(paths) / math.ceil(len(paths) / per_group))
-    return [paths[i : i + size] for i in range(0, len(paths), size)]
+    size = math.ceil(len(files) / math.ceil(len(files) / per_group))
+    return [files[i : i + size] for i in range(0, len(files), size)]
 
 
 def mark_repeats(outcomes: list[FileOutcome]) -> list[FileOutcome]:
@@ -173,6 +190,29 @@ def _read(settings: Settings, paths: list[Path], context: batch.BatchContext) ->
     return mark_repeats([outcome for future in futures for outcome in future.result()])
 
 
+def _validate(
+    settings: Settings, outcomes: list[FileOutcome], context: batch.BatchContext
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
+    """Validate the batch in the flow, or in groups of files spread over the Dask workers.
+
+    Rules are per file, so groups validate as the whole batch does; what spans files is
+    decided here first: the batch's names to mask, each file's place in the batch.
+    """
+    groups = file_groups(outcomes, DASK_FILES_PER_TASK)
+    if settings.task_runner != "dask" or len(groups) < 2:
+        return validate_task(outcomes, context)
+    names = batch_names(context.registry, read_tables(outcomes))
+    starts = [sum(len(g) for g in groups[:i]) for i in range(len(groups))]
+    futures = [
+        validate_part_task.submit(group, context, start, names)
+        for group, start in zip(groups, starts, strict=True)
+    ]
+    parts = [future.result() for future in futures]
+    batch.keep_validation_results([r for _o, _s, results in parts for r in results], context)
+    validated = [outcome for part_outcomes, _s, _r in parts for outcome in part_outcomes]
+    return validated, merge_staged([staged for _o, staged, _r in parts])
+
+
 def task_runner(settings: Settings) -> TaskRunner[Any] | None:
     """The task runner the settings ask for; None keeps Prefect's default."""
     if settings.task_runner != "dask":
@@ -205,7 +245,7 @@ def _ingest(settings: Settings, paths: list[Path], period: str | None) -> RunRes
         context = prepare_task(settings, run_id)
         steps = batch.BatchSteps(
             read=lambda group, part: _read(settings, group, part),
-            validate=validate_task,
+            validate=lambda read, part: _validate(settings, read, part),
             load=lambda read, staged, part: load_task(read, staged, part, period),
         )
         for summary, loaded in batch.in_batches(context, paths, steps):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -318,6 +318,22 @@ def read_roster_names(path: Path) -> frozenset[str]:
     return person_names(row[0] for row in rows)
 
 
+# Registries unpickled in this process (a Dask worker's), by what they are built from: the
+# tasks of a run share one, so what it derives (the roster's automaton) is loaded once.
+_SHARED: dict[tuple[Path, str, Path | None], Registry] = {}
+
+
+def _shared_registry(reference_dir: Path, fingerprint: str, cache: RegistryCache) -> Registry:
+    if not fingerprint:  # nothing tells two versions of the files apart
+        return Registry(reference_dir, fingerprint, cache)
+    key = (reference_dir, fingerprint, cache.folder)
+    registry = _SHARED.get(key)
+    if registry is None:
+        _SHARED.clear()  # only the latest: a worker may serve many runs
+        registry = _SHARED[key] = Registry(reference_dir, fingerprint, cache)
+    return registry
+
+
 @dataclass
 class Registry:
     """Registry tables plus lookups from id or registered name to id.
@@ -331,6 +347,12 @@ class Registry:
     reference_dir: Path
     fingerprint: str = ""  # sha256 of the three registry files, to skip reloading them
     cache: RegistryCache = field(default_factory=RegistryCache)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled without what it derives (tens of MB of names nationally), which each task
+        sent to a worker would carry: the worker builds it, or loads it from the cache, once.
+        """
+        return (_shared_registry, (self.reference_dir, self.fingerprint, self.cache))
 
     @property
     def roster_path(self) -> Path:

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
+from uuid import UUID
 
+import pandas as pd
 import pytest
 
 from flows.generate import generate
-from flows.ingest import FileOutcome
+from flows.ingest import (
+    FileOutcome,
+    merge_staged,
+    read_files,
+    read_tables,
+    stage_files,
+    validate_files,
+)
+from flows.normalise import batch_names
 from flows.periods import Period
 from flows.privacy import load_key
+from flows.registry import load_registry
 from flows.settings import Settings, load_settings
+from tests.helpers import branch_report, evaluation, hearing, write_csv
 from tests.warehouse_state import warehouse_content
 
 
@@ -47,6 +60,74 @@ def test_rejections_survive_pickling(settings: Settings) -> None:
     assert (copy.key, copy.values, str(copy)) == (error.key, error.values, str(error))
 
 
+def test_a_batch_validated_in_parts_is_the_whole_batch_validated(settings: Settings) -> None:
+    """What the Dask workers do, each with a part of the batch, merged: the same rows, the same
+    failures, the same counts, and a name from one part's evaluations masked in another's."""
+    unknown = "欧阳明月"  # not on the roster: only the first evaluations file names her
+    inbox = settings.inbox_dir
+    paths = [
+        write_csv(
+            inbox / "e1.csv",
+            "evaluations",
+            [evaluation(evaluator=unknown), evaluation(evaluator="测试乙", verdict="很好")],
+        ),
+        write_csv(inbox / "e2.csv", "evaluations", [evaluation(service_attitude="9")]),
+        write_csv(
+            inbox / "h.csv",
+            "hearings",
+            [
+                hearing(topic=f"{unknown}反映加装电梯"),
+                hearing(record_id="H-2", opinions_resolved="99"),
+            ],
+        ),
+        write_csv(
+            inbox / "b.csv",
+            "branch_reports",
+            [branch_report(org="B01"), branch_report(org="U01", members_total="很多")],
+        ),
+    ]
+    registry, key = load_registry(settings.reference_dir), load_key(settings.key_path)
+    whole = read_files(paths, settings, set())
+    staged = stage_files(whole, registry, key)
+    validate_files(whole, staged, settings)
+
+    split = read_files(paths, settings, set())
+    names = batch_names(registry, read_tables(split))
+    parts = []
+    for start in (0, 2):
+        group = split[start : start + 2]
+        part = stage_files(group, registry, key, first_sequence=start, names=names)
+        validate_files(group, part, settings)
+        parts.append(part)
+    merged = merge_staged(parts)
+
+    assert list(merged) == list(staged)
+    for kind, table in staged.items():
+        pd.testing.assert_frame_equal(merged[kind].frame, table.frame)
+        pd.testing.assert_frame_equal(merged[kind].raw, table.raw)
+        assert sorted(map(repr, merged[kind].failures)) == sorted(map(repr, table.failures))
+    counts = [(o.rows_read, o.rows_quarantined) for o in whole]
+    assert [(o.rows_read, o.rows_quarantined) for o in split] == counts
+    assert counts == [(2, 1), (1, 1), (2, 1), (2, 1)]
+    topics = merged["hearings"].raw["topic"].tolist()
+    assert unknown not in topics[0] and topics[0].endswith("反映加装电梯")
+
+
+def test_a_registry_travels_without_its_automaton(settings: Settings, tmp_path: Path) -> None:
+    """Each task sent to a worker pickles the batch context: the roster's automaton stays
+    behind, and the tasks a worker receives share one registry, which loads it once."""
+    import pickle
+
+    registry = load_registry(settings.reference_dir, tmp_path / "cache")
+    assert registry.roster_names  # built, and kept in the cache folder
+    sent = pickle.dumps(registry)
+    assert len(sent) < 2_000
+    first, second = pickle.loads(sent), pickle.loads(sent)
+    assert first is second and first is not registry
+    assert "roster_scrubber" not in vars(first)
+    assert first.roster_names == registry.roster_names
+
+
 @pytest.mark.slow
 def test_dask_runner_loads_the_same_warehouse(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -59,7 +140,7 @@ def test_dask_runner_loads_the_same_warehouse(
     load_key(settings.key_path)
     dask_home = tmp_path / "dask-home"
     shutil.copytree(settings.home, dask_home)
-    contents = {}
+    contents, tasks = {}, {}
     for runner, home in (("default", settings.home), ("dask", dask_home)):
         monkeypatch.setenv("MINYI_HOME", str(home))
         monkeypatch.setenv("MINYI_TASK_RUNNER", runner)
@@ -68,5 +149,21 @@ def test_dask_runner_loads_the_same_warehouse(
         result = flow(period="2026H1", home=str(home))
         assert result.summary.files_loaded == result.summary.files_seen > 4
         contents[runner] = warehouse_content(run_settings)
+        tasks[runner] = _task_names(result.run_id)
     assert contents["dask"] == contents["default"]
+    # On Dask, files were read and validated in parts; by default, in the flow in one go.
+    assert tasks["dask"]["read-files"] > 1 and tasks["dask"]["validate-files"] > 1
+    assert tasks["default"]["validate"] == 1 and "validate-files" not in tasks["default"]
     assert contents["default"]["meta.quarantine"]
+
+
+def _task_names(flow_run_id: str) -> Counter[str]:
+    """How many task runs of each task the flow run had."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
+        )
+    return Counter(run.name.rsplit("-", 1)[0] for run in runs)

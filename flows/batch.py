@@ -276,17 +276,19 @@ def in_batches(
     steps: BatchSteps,
     *,
     step: Callable[[str], object] = lambda _name: None,
-    at_least_one: bool = False,
 ) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:
     """Each batch of ``paths`` read, validated and committed in turn (memory stays bounded
     however many files there are), with its files' outcomes, their rows released.
 
     The one batch loop of the ingest, the rebuild, the Prefect flow and the benchmark.
     ``step`` is called with "read", "validate" and "load" as each step of a batch ends (the
-    benchmark times them). ``at_least_one`` commits an empty batch when there are no paths
-    (a rebuild of an empty archive still writes a warehouse with the registry).
+    benchmark times them). With no paths and no warehouse yet, an empty batch is committed:
+    the warehouse is created with the registry, so that reports, status and queries work (a
+    first run before any file arrived, a rebuild of an empty archive).
     """
-    groups = file_batches(paths, context.settings.batch_bytes) or ([[]] if at_least_one else [])
+    groups = file_batches(paths, context.settings.batch_bytes)
+    if not groups and not context.settings.warehouse_path.exists():
+        groups = [[]]
     for number, group in enumerate(groups):
         part = batch_context(context, number)
         outcomes = steps.read(group, part)
@@ -349,7 +351,7 @@ def rebuild(settings: Settings) -> LoadSummary:
         files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
         steps = plain_steps(names=dict(files), archive=False)
-        batches = in_batches(context, [p for p, _ in files], steps, at_least_one=True)
+        batches = in_batches(context, [p for p, _ in files], steps)
         summary = combine([summary for summary, _ in batches])
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)

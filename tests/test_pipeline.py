@@ -77,3 +77,18 @@ def test_the_flow_releases_each_batchs_rows_once_committed(
 
     assert len(result.files) == 3
     assert sorted(released) == sorted((row["file"], "loaded") for row in result.files)
+
+
+def test_a_first_run_before_any_file_arrived_writes_empty_reports(settings: Settings) -> None:
+    """A new office runs minyi before its first file arrives (or its schedule fires): the
+    run completes, with the warehouse created from the registry and reports that show every
+    community as not yet reported, instead of failing on a warehouse that does not exist."""
+    from flows.pipeline import semiannual_run
+
+    assert not settings.warehouse_path.exists()
+    result = semiannual_run(period="2026H1", home=str(settings.home))
+
+    assert result.summary.files_seen == 0
+    assert _query(settings, "select count(*) > 0 from ref.communities") == [(True,)]
+    assert _query(settings, "select count(*), max(status) from meta.runs") == [(1, "completed")]
+    assert (settings.reports_dir / "2026H1" / "report.zh.html").is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -10,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 
@@ -27,8 +29,9 @@ from flows.warehouse import WarehouseLocked, open_warehouse
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _F = TypeVar("_F")
-# Files per read task on Dask: big enough to amortise a task's overhead (~0.1 s on Prefect's
-# temporary server), small enough to spread a city's inbox over the workers.
+# On Dask, a batch is split into one group of files per worker thread, of at least this many
+# files: a task costs its transfer and a validation's fixed cost (a few tenths of a second per
+# suite), so groups of 50 files took 3.7 times the CPU of one validation of the batch.
 DASK_FILES_PER_TASK = 50
 DASK_LOCAL_WORKERS = 2
 
@@ -181,10 +184,25 @@ def mark_repeats(outcomes: list[FileOutcome]) -> list[FileOutcome]:
     return marked
 
 
+def _dask_threads() -> int:
+    """How many tasks the flow's Dask cluster runs at once (its workers' threads)."""
+    context = FlowRunContext.get()
+    client = getattr(context.task_runner, "client", None) if context else None
+    threads = sum(client.nthreads().values()) if client is not None else 0
+    return threads or DASK_LOCAL_WORKERS
+
+
+def _task_groups(files: list[_F]) -> list[list[_F]]:
+    """The batch split, in order, into one group per Dask worker thread (see
+    DASK_FILES_PER_TASK)."""
+    per_group = max(DASK_FILES_PER_TASK, math.ceil(len(files) / _dask_threads()))
+    return file_groups(files, per_group)
+
+
 def _read(settings: Settings, paths: list[Path], context: batch.BatchContext) -> list[FileOutcome]:
     """Read the batch in the flow, or in groups of files spread over the Dask workers."""
-    groups = file_groups(paths, DASK_FILES_PER_TASK)
-    if settings.task_runner != "dask" or len(groups) < 2:
+    groups = _task_groups(paths) if settings.task_runner == "dask" else [paths]
+    if len(groups) < 2:
         return read_task(paths, context)
     futures = [read_task.submit(group, context) for group in groups]
     return mark_repeats([outcome for future in futures for outcome in future.result()])
@@ -198,8 +216,8 @@ def _validate(
     Rules are per file, so groups validate as the whole batch does; what spans files is
     decided here first: the batch's names to mask, each file's place in the batch.
     """
-    groups = file_groups(outcomes, DASK_FILES_PER_TASK)
-    if settings.task_runner != "dask" or len(groups) < 2:
+    groups = _task_groups(outcomes) if settings.task_runner == "dask" else [outcomes]
+    if len(groups) < 2:
         return validate_task(outcomes, context)
     names = batch_names(context.registry, read_tables(outcomes))
     starts = [sum(len(g) for g in groups[:i]) for i in range(len(groups))]
@@ -219,6 +237,8 @@ def task_runner(settings: Settings) -> TaskRunner[Any] | None:
         return None
     from prefect_dask import DaskTaskRunner
 
+    # Each task carries its files' rows: a warning per batch would only alarm an organizer.
+    warnings.filterwarnings("ignore", "Sending large graph", UserWarning, "distributed")
     if settings.dask_address:
         return DaskTaskRunner(address=settings.dask_address)
     return DaskTaskRunner(

@@ -14,6 +14,8 @@ _DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_UI_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "False",
+    # A local Dask cluster's scheduler and workers log each start and stop at INFO.
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 
 

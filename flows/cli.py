@@ -55,11 +55,12 @@ def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
     from flows.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.pipeline import semiannual_run, with_task_runner
+    from flows.pipeline import semiannual_run, with_task_runner, workers_share_the_server
 
     try:
         run_flow = with_task_runner(semiannual_run, settings)
-        result = run_flow(period=period, home=str(settings.home), lang=lang)
+        with workers_share_the_server(settings):
+            result = run_flow(period=period, home=str(settings.home), lang=lang)
     except Exception as error:
         _fail(both("run_failed", error=error))
         return

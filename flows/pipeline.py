@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -249,6 +252,39 @@ def task_runner(settings: Settings) -> TaskRunner[Any] | None:
             "dashboard_address": None,
         }
     )
+
+
+@contextmanager
+def workers_share_the_server(settings: Settings) -> Iterator[None]:
+    """On Dask, the workers report to the flow's Prefect server.
+
+    Workers are processes of their own: one with no PREFECT_API_URL in its environment starts
+    a temporary server of its own on the same database (measured: four servers, and 106 s
+    for a run of 15 files). With no server configured, the temporary one is started here,
+    before the cluster, and its address is exported for the workers.
+    """
+    if settings.task_runner != "dask":
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the process's temporary server, stopped at exit
+        server.start()
+        url = server.api_url
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
 
 
 def with_task_runner(flow_: Flow[_P, _R], settings: Settings) -> Flow[_P, _R]:

@@ -146,7 +146,8 @@ def test_dask_runner_loads_the_same_warehouse(
         monkeypatch.setenv("MINYI_TASK_RUNNER", runner)
         run_settings = load_settings()
         flow = pipeline.with_task_runner(pipeline.semiannual_run, run_settings)
-        result = flow(period="2026H1", home=str(home))
+        with pipeline.workers_share_the_server(run_settings):
+            result = flow(period="2026H1", home=str(home))
         assert result.summary.files_loaded == result.summary.files_seen > 4
         contents[runner] = warehouse_content(run_settings)
         tasks[runner] = _task_names(result.run_id)
@@ -167,3 +168,31 @@ def _task_names(flow_run_id: str) -> Counter[str]:
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
         )
     return Counter(run.name.rsplit("-", 1)[0] for run in runs)
+
+
+@pytest.mark.slow
+def test_dask_workers_report_to_the_flows_prefect_server(settings: Settings) -> None:
+    """A worker with no server address would start a temporary Prefect server of its own on
+    the same database; it gets the flow's."""
+    import os
+    from dataclasses import replace
+
+    from prefect import flow, task
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.pipeline import task_runner, workers_share_the_server
+
+    @task
+    def worker_api_url() -> str | None:
+        return os.environ.get("PREFECT_API_URL")
+
+    @flow
+    def probe() -> tuple[str | None, str | None]:
+        return worker_api_url.submit().result(), PREFECT_API_URL.value()
+
+    dask = replace(settings, task_runner="dask")
+    before = os.environ.get("PREFECT_API_URL")
+    with workers_share_the_server(dask):
+        worker_url, flow_url = probe.with_options(task_runner=task_runner(dask))()
+    assert worker_url and worker_url == flow_url
+    assert os.environ.get("PREFECT_API_URL") == before

@@ -55,8 +55,16 @@ def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
     from flows.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.pipeline import semiannual_run, with_task_runner, workers_share_the_server
+    from flows.pipeline import (
+        dask_unreachable,
+        semiannual_run,
+        with_task_runner,
+        workers_share_the_server,
+    )
 
+    problem = dask_unreachable(settings)
+    if problem is not None:
+        _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
         run_flow = with_task_runner(semiannual_run, settings)
         with workers_share_the_server(settings):

@@ -25,6 +25,13 @@ _CLI: Final[dict[str, tuple[str, str]]] = {
         "{count} more file(s) not listed; the data-quality report lists every file.",
     ),
     "run_failed": ("运行失败：{error}", "Run failed: {error}"),
+    "dask_unreachable": (
+        "无法连接 Dask 调度器 {address}（MINYI_DASK_ADDRESS）：{error}。"
+        "请确认调度器已启动且本机可以访问；清空 MINYI_DASK_ADDRESS 则使用本机集群。",
+        "Cannot reach the Dask scheduler at {address} (MINYI_DASK_ADDRESS): {error}. Check "
+        "that it is running and reachable from here; leave MINYI_DASK_ADDRESS empty for a "
+        "local cluster.",
+    ),
     "generated": ("已生成 {files} 个文件到 {path}", "Generated {files} file(s) into {path}"),
     "no_new_files": ("收件箱中没有新文件。", "No new files in the inbox."),
     "file_missing": ("找不到文件：{path}", "File not found: {path}"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -37,6 +39,8 @@ _F = TypeVar("_F")
 # of 50 files took 3.7 times as long, summed over the tasks, as validating each batch whole.
 DASK_FILES_PER_TASK = 50
 DASK_LOCAL_WORKERS = 2
+DASK_SCHEDULER_PORT = 8786  # Dask's default, when MINYI_DASK_ADDRESS gives none
+DASK_CONNECT_SECONDS = 10.0
 
 
 @dataclass
@@ -252,6 +256,26 @@ def task_runner(settings: Settings) -> TaskRunner[Any] | None:
             "dashboard_address": None,
         }
     )
+
+
+def dask_unreachable(settings: Settings, timeout: float = DASK_CONNECT_SECONDS) -> str | None:
+    """Why the scheduler at MINYI_DASK_ADDRESS does not answer; None when it does, or when
+    no address is set. Checked before a run, which would otherwise fail after half a minute
+    with a traceback."""
+    if settings.task_runner != "dask" or not settings.dask_address:
+        return None
+    address = settings.dask_address
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port or DASK_SCHEDULER_PORT
+        if not host:
+            return "no host name"
+        socket.create_connection((host, port), timeout=timeout).close()
+    except ValueError as error:  # a port that is not a number
+        return str(error)
+    except OSError as error:
+        return error.strerror or str(error) or type(error).__name__
+    return None
 
 
 @contextmanager

@@ -196,3 +196,38 @@ def test_dask_workers_report_to_the_flows_prefect_server(settings: Settings) -> 
         worker_url, flow_url = probe.with_options(task_runner=task_runner(dask))()
     assert worker_url and worker_url == flow_url
     assert os.environ.get("PREFECT_API_URL") == before
+
+
+def test_an_unreachable_dask_scheduler_is_reported_before_the_run(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong MINYI_DASK_ADDRESS fails at once, in both languages, naming the setting;
+    the run used to fail after a 30 s timeout with a traceback."""
+    import socket
+    from dataclasses import replace
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.pipeline import dask_unreachable
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        answering = replace(settings, task_runner="dask", dask_address=f"tcp://127.0.0.1:{port}")
+        assert dask_unreachable(answering) is None
+        assert dask_unreachable(replace(answering, dask_address=f"127.0.0.1:{port}")) is None
+    assert dask_unreachable(answering) is not None  # closed now: connection refused
+    assert dask_unreachable(replace(answering, dask_address="tcp://127.0.0.1:port")) is not None
+    assert dask_unreachable(replace(answering, dask_address="")) is None  # a local cluster
+    assert dask_unreachable(replace(answering, task_runner="default")) is None
+
+    monkeypatch.setenv("MINYI_TASK_RUNNER", "dask")
+    monkeypatch.setenv("MINYI_DASK_ADDRESS", f"tcp://127.0.0.1:{port}")
+    result = CliRunner().invoke(app, ["run", "--period", "2026H1"])
+    assert result.exit_code == 1
+    assert "无法连接 Dask 调度器" in result.output
+    assert "Cannot reach the Dask scheduler" in result.output
+    assert "MINYI_DASK_ADDRESS" in result.output and "Traceback" not in result.output
+    assert not settings.warehouse_path.exists()  # nothing ran

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -199,16 +200,18 @@ def _dask_threads() -> int:
     return threads or DASK_LOCAL_WORKERS
 
 
-def _task_groups(files: list[_F]) -> list[list[_F]]:
+def _task_groups(settings: Settings, files: list[_F]) -> list[list[_F]]:
     """The batch split, in order, into one group per Dask worker thread (see
-    DASK_FILES_PER_TASK)."""
+    DASK_FILES_PER_TASK); one group, the whole batch, on the default runner."""
+    if settings.task_runner != "dask":
+        return [files]
     per_group = max(DASK_FILES_PER_TASK, math.ceil(len(files) / _dask_threads()))
     return file_groups(files, per_group)
 
 
 def _read(settings: Settings, paths: list[Path], context: batch.BatchContext) -> list[FileOutcome]:
     """Read the batch in the flow, or in groups of files spread over the Dask workers."""
-    groups = _task_groups(paths) if settings.task_runner == "dask" else [paths]
+    groups = _task_groups(settings, paths)
     if len(groups) < 2:
         return read_task(paths, context)
     futures = [read_task.submit(group, context) for group in groups]
@@ -223,11 +226,11 @@ def _validate(
     Rules are per file, so groups validate as the whole batch does; what spans files is
     decided here first: the batch's names to mask, each file's place in the batch.
     """
-    groups = _task_groups(outcomes) if settings.task_runner == "dask" else [outcomes]
+    groups = _task_groups(settings, outcomes)
     if len(groups) < 2:
         return validate_task(outcomes, context)
     names = batch_names(context.registry, read_tables(outcomes))
-    starts = [sum(len(g) for g in groups[:i]) for i in range(len(groups))]
+    starts = accumulate((len(g) for g in groups[:-1]), initial=0)
     futures = [
         validate_part_task.submit(group, context, start, names)
         for group, start in zip(groups, starts, strict=True)

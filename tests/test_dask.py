@@ -154,6 +154,8 @@ def test_dask_runner_loads_the_same_warehouse(
     assert contents["dask"] == contents["default"]
     # On Dask, files were read and validated in parts; by default, in the flow in one go.
     assert tasks["dask"]["read-files"] > 1 and tasks["dask"]["validate-files"] > 1
+    # One batch, one group per worker thread of the two-worker cluster.
+    assert tasks["dask"]["read-files"] == tasks["dask"]["validate-files"] == 2
     assert tasks["default"]["validate"] == 1 and "validate-files" not in tasks["default"]
     assert contents["default"]["meta.quarantine"]
 

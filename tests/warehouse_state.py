@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from flows.load import read_manifest
+from flows.load import manifest_file, read_manifest
 from flows.settings import Settings
 
 # Each table with the columns that differ between equal runs (ids, clocks) left out.
@@ -52,7 +52,7 @@ def home_files(settings: Settings) -> dict[str, list[str]]:
         return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     manifest = [
-        f"{e['file_hash']} {e['file_name']} {e.get('archived_as') or e['quarantined_as']}"
+        f"{e['file_hash']} {e['file_name']} {manifest_file(settings, e).relative_to(settings.home)}"
         for e in read_manifest(settings)
     ]
     return {

@@ -11,7 +11,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from flows.housekeeping import (
     mark_crashed_runs,
     record_corrected_files,
 )
-from flows.ingest import FileOutcome, read_files, stage_files, validate_files
+from flows.ingest import FileOutcome, read_files, read_tables, stage_files, validate_files
 from flows.load import (
     REGISTRY_LAYOUT,
     LoadSummary,
@@ -38,9 +38,9 @@ from flows.load import (
     record_manifest,
     stash_files,
 )
-from flows.normalise import StagedTable
+from flows.normalise import StagedTable, batch_names
 from flows.privacy import load_key, redact_validation
-from flows.registry import Registry, load_registry
+from flows.registry import Registry, keep, load_registry, read_kept
 from flows.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
@@ -57,6 +57,8 @@ class BatchContext:
     run_id: str
     known: set[str]
     started_at: datetime
+    # Evaluator names the roster lacks, from earlier runs and batches (:func:`remember_names`).
+    names: set[str] = field(default_factory=set)
 
     @property
     def registry_state(self) -> str:
@@ -92,7 +94,35 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
         run_id=run_id or new_run_id(),
         known=known,
         started_at=datetime.now(UTC),
+        names=remembered_names(settings),
     )
+
+
+def remembered_names(settings: Settings) -> set[str]:
+    """The evaluator names :func:`remember_names` kept in this home; none if missing or
+    damaged (the next batch keeps them again, with its own)."""
+    saved = read_kept(settings.names_path)
+    if saved is None:
+        return set()
+    try:
+        names = json.loads(bytes(saved).decode("utf-8"))
+    except ValueError:
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def remember_names(outcomes: list[FileOutcome], context: BatchContext) -> None:
+    """Add the batch's evaluator names that the roster lacks to the names masked in text.
+
+    A resident who evaluates without being on the roster is masked in this batch's files
+    and, kept in ``MINYI_HOME/evaluator-names`` (mode 600, like the key), in every later
+    batch and run, and in a rebuild. Text loaded before the name first came is left as is.
+    """
+    found = batch_names(context.registry, read_tables(outcomes)) - context.names
+    if found:
+        context.names |= found
+        payload = json.dumps(sorted(context.names), ensure_ascii=False).encode("utf-8")
+        keep(context.settings.names_path, payload)
 
 
 def read_batch(
@@ -118,9 +148,14 @@ def stage_and_validate(
     names: frozenset[str] | None = None,
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
     """Type and validate the rows of a batch, or of a part of one (see :func:`stage_files`):
-    the outcomes with their row counts set, the staged tables, the raw GX results."""
+    the outcomes with their row counts set, the staged tables, the raw GX results.
+
+    ``names``: those to mask besides the roster's; by default the context's, to which
+    :func:`in_batches` has added the batch's (:func:`remember_names`).
+    """
+    masked = frozenset(context.names) if names is None else names
     staged = stage_files(
-        outcomes, context.registry, context.key, first_sequence=first_sequence, names=names
+        outcomes, context.registry, context.key, first_sequence=first_sequence, names=masked
     )
     results = validate_files(outcomes, staged, context.settings)
     return outcomes, staged, results
@@ -292,6 +327,7 @@ def in_batches(
     for number, group in enumerate(groups):
         part = batch_context(context, number)
         outcomes = steps.read(group, part)
+        remember_names(outcomes, part)
         step("read")
         outcomes, staged = steps.validate(outcomes, part)
         step("validate")

@@ -190,10 +190,11 @@ def stage_files(
 ) -> dict[Kind, StagedTable]:
     """Type the rows of every new file, all files of a kind at once.
 
-    Names found in any evaluation file of the batch, and the roster's, are masked in every
-    file's text; what is kept about rejected files (reasons, extra columns) is masked too.
-    When ``outcomes`` are a part of a batch (staged on another worker), ``first_sequence`` is
-    the position of the first in the batch and ``names`` the batch's (:func:`batch_names`).
+    The roster's names and ``names`` (by default those in the evaluation files of
+    ``outcomes``, :func:`batch_names`) are masked in every file's text; what is kept about
+    rejected files (reasons, extra columns) is masked too. When ``outcomes`` are a part of a
+    batch (staged on another worker), ``first_sequence`` is the position of the first in the
+    batch.
     """
     scrub = table_scrubber(registry, read_tables(outcomes), names)
     sources: dict[Kind, list[TableSource]] = defaultdict(list)

@@ -254,7 +254,7 @@ def table_scrubber(
     """A scrubber for the roster's names and the names in the tables' evaluator column.
 
     The roster's part is built once per registry; a batch adds only the names it brings.
-    ``names``: those of a whole batch (:func:`batch_names`), when ``tables`` are a part of it.
+    ``names``: the names to add instead of the tables' (a whole batch's, earlier batches').
     """
     extra = batch_names(registry, tables) if names is None else names
     return Scrubber(extra, base=registry.roster_scrubber) if extra else registry.roster_scrubber

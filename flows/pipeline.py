@@ -23,9 +23,9 @@ from prefect.task_runners import TaskRunner
 
 from flows import batch, reports
 from flows.datasets import Kind
-from flows.ingest import FileOutcome, merge_staged, read_tables, ready_inbox_files
+from flows.ingest import FileOutcome, merge_staged, ready_inbox_files
 from flows.load import LoadSummary, combine
-from flows.normalise import StagedTable, batch_names
+from flows.normalise import StagedTable
 from flows.periods import last_closed_period, parse_period
 from flows.publish import publish
 from flows.runlock import run_lock
@@ -82,7 +82,7 @@ def validate_part_task(
     first_sequence: int,
     names: frozenset[str],
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
-    """Type and validate a part of the batch on a worker (``names``: the batch's)."""
+    """Type and validate a part of the batch on a worker (``names``: those to mask)."""
     validated = batch.stage_and_validate(
         outcomes, context, first_sequence=first_sequence, names=names
     )
@@ -224,12 +224,12 @@ def _validate(
     """Validate the batch in the flow, or in groups of files spread over the Dask workers.
 
     Rules are per file, so groups validate as the whole batch does; what spans files is
-    decided here first: the batch's names to mask, each file's place in the batch.
+    decided here first: the names to mask, each file's place in the batch.
     """
     groups = _task_groups(settings, outcomes)
     if len(groups) < 2:
         return validate_task(outcomes, context)
-    names = batch_names(context.registry, read_tables(outcomes))
+    names = frozenset(context.names)  # with the batch's (batch.remember_names)
     starts = accumulate((len(g) for g in groups[:-1]), initial=0)
     futures = [
         validate_part_task.submit(group, context, start, names)

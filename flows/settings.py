@@ -100,6 +100,12 @@ class Settings:
         return self.home / "secret.key"
 
     @property
+    def names_path(self) -> Path:
+        """Names found in evaluator columns but not on the roster, masked in every later
+        file's text (personal data, mode 600)."""
+        return self.home / "evaluator-names"
+
+    @property
     def registry_cache_dir(self) -> Path:
         """What is derived from the registry files alone, kept between runs (mode 600)."""
         return self.home / "cache" / "registry"

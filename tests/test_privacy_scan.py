@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -17,6 +19,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from flows.batch import ingest
 from flows.export import export_period
 from flows.settings import Settings
 from tests.helpers import branch_report, evaluation, hearing, write_csv
@@ -35,7 +38,16 @@ ID_CARDS = {"id-card": "120101198001010016", "id-card-x": "12010119800101002X"}
 NUMBERS = {**PHONES, **ID_CARDS}
 # Text minyi leaves where it is by design: originals, the office's own registry and what is
 # derived from the registry alone (cache/: the roster's names, for masking them elsewhere).
-ORIGINALS = ("inbox", "archive", "quarantine", "reference", "cache", "secret.key")
+# evaluator-names: names found in evaluator columns, kept to mask them in later files.
+ORIGINALS = (
+    "inbox",
+    "archive",
+    "quarantine",
+    "reference",
+    "cache",
+    "secret.key",
+    "evaluator-names",
+)
 
 
 def _roster_names(settings: Settings, community: str, count: int) -> list[str]:
@@ -197,3 +209,34 @@ def test_planted_personal_data_reaches_no_output_in_clear(
 )
 def test_the_scan_finds_what_it_looks_for(text: str, expected: set[str]) -> None:
     assert leaks(text, [UNKNOWN_EVALUATOR]) == expected
+
+
+@pytest.mark.parametrize("later", ["next-batch", "next-run"])
+def test_an_unregistered_evaluator_is_masked_in_later_batches_and_runs(
+    settings: Settings, later: str
+) -> None:
+    """A name only an evaluator column gives is masked in files loaded after it too."""
+    settings = replace(settings, batch_bytes=1)  # one file per batch
+    forms = write_csv(
+        settings.inbox_dir / "1-评议表.csv",
+        "evaluations",
+        [evaluation(evaluator=name) for name in _roster_names(settings, "C01", 11)]
+        + [evaluation(evaluator=UNKNOWN_EVALUATOR)],
+    )
+    record = hearing(topic=f"{UNKNOWN_EVALUATOR}反映加装电梯")
+    if later == "next-run":
+        ingest(settings, [forms])
+    records = write_csv(settings.inbox_dir / "2-听证.csv", "hearings", [record])
+    ingest(settings, [records] if later == "next-run" else [forms, records])
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    topics = con.execute("select topic from core.hearings").fetchall()
+    con.close()
+    assert topics == [("[姓名]反映加装电梯",)]
+    found = {
+        w: hits
+        for w, t in _warehouse_texts(settings.warehouse_path)
+        if (hits := leaks(t, [UNKNOWN_EVALUATOR]))
+    }
+    assert found == {}
+    assert stat.S_IMODE(settings.names_path.stat().st_mode) == 0o600

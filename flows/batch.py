@@ -33,9 +33,11 @@ from flows.load import (
     combine,
     known_hashes,
     load_batch,
+    loaded_registry_state,
     manifest_file,
     read_manifest,
     record_manifest,
+    replace_registry,
     stash_files,
 )
 from flows.normalise import StagedTable, batch_names
@@ -232,6 +234,24 @@ def load_and_archive(
     return summary
 
 
+def refresh_registry(context: BatchContext) -> None:
+    """Replace the warehouse's ref tables, in a transaction of their own, if the registry
+    files (or the key) changed since they were loaded.
+
+    Before any batch: a community added to the registry reaches the reports even when no file
+    came, and a national roster is not pseudonymised while a batch's rows are in memory.
+    """
+    if context.settings.warehouse_path.exists():
+        # Checked read-only first: an analyst's open query does not hold up an unchanged run.
+        with open_warehouse(context.settings, read_only=True) as con:
+            if loaded_registry_state(con) == context.registry_state:
+                return
+    with open_warehouse(context.settings) as con:
+        con.execute("begin transaction")
+        replace_registry(con, context.registry, context.key, context.registry_state)
+        con.execute("commit")
+
+
 def file_batches(paths: list[Path], max_bytes: int) -> list[list[Path]]:
     """``paths`` in order, cut into batches of at most ``max_bytes`` of input each.
 
@@ -316,14 +336,17 @@ def in_batches(
     however many files there are), with its files' outcomes, their rows released.
 
     The one batch loop of the ingest, the rebuild, the Prefect flow and the benchmark.
-    ``step`` is called with "read", "validate" and "load" as each step of a batch ends (the
-    benchmark times them). With no paths and no warehouse yet, an empty batch is committed:
-    the warehouse is created with the registry, so that reports, status and queries work (a
-    first run before any file arrived, a rebuild of an empty archive).
+    ``step`` is called with "registry" once the ref tables are current, and with "read",
+    "validate" and "load" as each step of a batch ends (the benchmark times them). With no
+    paths and no warehouse yet, an empty batch is committed too: the run is recorded in the
+    new warehouse, so that reports, status and queries work (a first run before any file
+    arrived, a rebuild of an empty archive).
     """
     groups = file_batches(paths, context.settings.batch_bytes)
     if not groups and not context.settings.warehouse_path.exists():
         groups = [[]]
+    refresh_registry(context)
+    step("registry")
     for number, group in enumerate(groups):
         part = batch_context(context, number)
         outcomes = steps.read(group, part)

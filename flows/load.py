@@ -67,6 +67,12 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 REGISTRY_LAYOUT = 2  # 2: subdistrict
 
 
+def loaded_registry_state(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the warehouse's ref tables were built from (``BatchContext.registry_state``)."""
+    state = con.execute(sql("load/registry_state")).fetchone()
+    return None if state is None else str(state[0])
+
+
 def replace_registry(
     con: duckdb.DuckDBPyConnection, registry: Registry, key: bytes, registry_state: str
 ) -> None:
@@ -75,8 +81,7 @@ def replace_registry(
     A national roster has millions of rows to pseudonymise: skip the work when the files
     (and the key) are those of the last load.
     """
-    state = con.execute(sql("load/registry_state")).fetchone()
-    if state is not None and state[0] == registry_state:
+    if loaded_registry_state(con) == registry_state:
         return
     for table, frame in (
         ("communities", registry.communities),

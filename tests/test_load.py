@@ -376,6 +376,22 @@ def test_registry_subdistricts_are_loaded_or_read_from_the_codes(settings: Setti
     ) == [(0,)]
 
 
+def test_a_registry_change_applies_with_no_new_file(settings: Settings) -> None:
+    """A community added to the registry is in the warehouse after the next run, files or not
+    (the reports then list it as not yet reported)."""
+    ingest(settings, _inbox_batch(settings))
+    communities = settings.reference_dir / "communities.csv"
+    header = communities.read_text(encoding="utf-8").splitlines()[0]
+    row = {"community_id": "C99", "name": "新设社区", "households": "100", "residents": "300"}
+    with communities.open("a", encoding="utf-8") as fh:
+        fh.write(",".join(row.get(c, "") for c in header.split(",")) + "\n")
+    _summary, outcomes = ingest(settings, [])
+    assert outcomes == []
+    assert _rows(settings, "select name from ref.communities where community_id = 'C99'") == [
+        ("新设社区",)
+    ]
+
+
 def test_a_new_registry_layout_reloads_the_registry_once(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

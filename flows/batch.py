@@ -101,8 +101,8 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
 
 
 def remembered_names(settings: Settings) -> set[str]:
-    """The evaluator names :func:`remember_names` kept in this home; none if missing or
-    damaged (the next batch keeps them again, with its own)."""
+    """The evaluator names :func:`remember_names` kept in this home; none if the file is
+    missing or damaged (a name of an earlier run is then masked again once it comes again)."""
     saved = read_kept(settings.names_path)
     if saved is None:
         return set()

@@ -240,3 +240,14 @@ def test_an_unregistered_evaluator_is_masked_in_later_batches_and_runs(
     }
     assert found == {}
     assert stat.S_IMODE(settings.names_path.stat().st_mode) == 0o600
+
+
+def test_a_damaged_names_file_is_written_again_by_the_next_batch(settings: Settings) -> None:
+    from flows.batch import remembered_names
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.names_path.write_bytes(b"not what minyi wrote")
+    assert remembered_names(settings) == set()
+    forms = [evaluation(evaluator=UNKNOWN_EVALUATOR)]
+    ingest(settings, [write_csv(settings.inbox_dir / "评议表.csv", "evaluations", forms)])
+    assert remembered_names(settings) == {UNKNOWN_EVALUATOR}

@@ -359,14 +359,16 @@ class Registry:
         """The evaluator roster file."""
         return self.reference_dir / "evaluators.csv"
 
-    @cached_property
+    # The tables are read each time, not kept: they are needed only to build the lookups and
+    # to replace the ref tables, and kept they held 150 MB through a national run.
+    @property
     def communities(self) -> pd.DataFrame:
-        """The communities table."""
+        """The communities table, read from its file."""
         return _read_csv(self.reference_dir / "communities.csv")
 
-    @cached_property
+    @property
     def organisations(self) -> pd.DataFrame:
-        """The organisations table."""
+        """The organisations table, read from its file."""
         return _read_csv(self.reference_dir / "organisations.csv")
 
     @cached_property
@@ -407,12 +409,14 @@ class Registry:
         ]
 
     def _community_lookup(self) -> Lookup:
-        ids, names = self.communities["community_id"], self.communities["name"]
+        communities = self.communities
+        ids, names = communities["community_id"], communities["name"]
         short = names[names.str.endswith("社区", na=False)]
         return Lookup.build([(ids, ids), (names, ids), (short.str.slice(0, -2), ids[short.index])])
 
     def _org_lookup(self) -> Lookup:
-        ids, names = self.organisations["org_id"], self.organisations["name"]
+        organisations = self.organisations
+        ids, names = organisations["org_id"], organisations["name"]
         return Lookup.build([(ids, ids), (names, ids)])
 
 

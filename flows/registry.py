@@ -360,7 +360,7 @@ class Registry:
         return self.reference_dir / "evaluators.csv"
 
     # The tables are read each time, not kept: they are needed only to build the lookups and
-    # to replace the ref tables, and kept they held 150 MB through a national run.
+    # to replace the ref tables, and kept they held 130 MiB through a national run.
     @property
     def communities(self) -> pd.DataFrame:
         """The communities table, read from its file."""

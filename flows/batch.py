@@ -144,21 +144,20 @@ def read_batch(
 
 
 def stage_and_validate(
-    outcomes: list[FileOutcome],
-    context: BatchContext,
-    *,
-    first_sequence: int = 0,
-    names: frozenset[str] | None = None,
+    outcomes: list[FileOutcome], context: BatchContext, *, first_sequence: int = 0
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
     """Type and validate the rows of a batch, or of a part of one (see :func:`stage_files`):
     the outcomes with their row counts set, the staged tables, the raw GX results.
 
-    ``names``: those to mask besides the roster's; by default the context's, to which
-    :func:`in_batches` has added the batch's (:func:`remember_names`).
+    The names masked besides the roster's are the context's, to which :func:`in_batches` has
+    added the whole batch's (:func:`remember_names`) before any part is staged.
     """
-    masked = frozenset(context.names) if names is None else names
     staged = stage_files(
-        outcomes, context.registry, context.key, first_sequence=first_sequence, names=masked
+        outcomes,
+        context.registry,
+        context.key,
+        first_sequence=first_sequence,
+        names=frozenset(context.names),
     )
     results = validate_files(outcomes, staged, context.settings)
     return outcomes, staged, results
@@ -217,9 +216,6 @@ def load_and_archive(
                 outcomes,
                 staged,
                 settings=settings,
-                registry=context.registry,
-                registry_state=context.registry_state,
-                key=context.key,
                 run_id=context.run_id,
                 now=now,
             )

@@ -104,13 +104,12 @@ def load_batch(
     staged: dict[Kind, StagedTable],
     *,
     settings: Settings,
-    registry: Registry,
-    registry_state: str,
-    key: bytes,
     run_id: str,
     now: datetime | None = None,
 ) -> LoadSummary:
     """Load every new file's valid rows and quarantine the rest, in one transaction.
+
+    The ref tables are current already (``flows.batch.refresh_registry``, before any batch).
 
     Rows of all files of a kind go in with one statement; a row that a later file of the
     batch replaces is inserted already superseded, so one batch equals file-by-file loads.
@@ -121,7 +120,6 @@ def load_batch(
     con.execute("begin transaction")
     try:
         write_settings(con, settings)
-        replace_registry(con, registry, key, registry_state)
         known = known_hashes(con)
         for outcome in outcomes:
             if outcome.outcome == "new" and outcome.file_hash in known:

@@ -80,12 +80,10 @@ def validate_part_task(
     outcomes: list[FileOutcome],
     context: batch.BatchContext,
     first_sequence: int,
-    names: frozenset[str],
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
-    """Type and validate a part of the batch on a worker (``names``: those to mask)."""
-    validated = batch.stage_and_validate(
-        outcomes, context, first_sequence=first_sequence, names=names
-    )
+    """Type and validate a part of the batch on a worker (the context carries the names to
+    mask, the batch's included)."""
+    validated = batch.stage_and_validate(outcomes, context, first_sequence=first_sequence)
     for outcome in outcomes:  # the flow holds the rows: only what was set here goes back
         outcome.release_rows()
     return validated
@@ -224,15 +222,15 @@ def _validate(
     """Validate the batch in the flow, or in groups of files spread over the Dask workers.
 
     Rules are per file, so groups validate as the whole batch does; what spans files is
-    decided here first: the names to mask, each file's place in the batch.
+    decided first: the names to mask (``batch.remember_names``, in the context each task
+    carries), each file's place in the batch.
     """
     groups = _task_groups(settings, outcomes)
     if len(groups) < 2:
         return validate_task(outcomes, context)
-    names = frozenset(context.names)  # with the batch's (batch.remember_names)
     starts = accumulate((len(g) for g in groups[:-1]), initial=0)
     futures = [
-        validate_part_task.submit(group, context, start, names)
+        validate_part_task.submit(group, context, start)
         for group, start in zip(groups, starts, strict=True)
     ]
     parts = [future.result() for future in futures]

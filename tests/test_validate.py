@@ -147,3 +147,18 @@ def test_great_expectations_keeps_its_info_logs_out_of_the_console(
     with caplog.at_level(logging.INFO):
         validate._context()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("great_")] == []
+
+
+def test_great_expectations_does_not_hash_the_rows_it_validates(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX's batch fingerprint (an MD5 of the whole frame) is unused and took a third of its time."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    def no_hashing(frame: object) -> str:
+        raise AssertionError("GX hashed the staged rows")
+
+    monkeypatch.setattr(engine, "hash_pandas_dataframe", no_hashing)
+    path = write_csv(tmp_path / "e.csv", "evaluations", [evaluation(verdict="一般")])
+    (outcome,) = validated(settings, [path])
+    assert failures_by_row(outcome) == {(2, "verdict", "unknown_verdict")}

@@ -217,6 +217,148 @@ def measure_correction(args: dict[str, Any]) -> Result:
     }
 
 
+def measure_bound(args: dict[str, Any]) -> Result:
+    """The work minyi's contract requires that the floor leaves out, each part done the
+    cheapest way at hand, timed on its own: a lower bound on any design's extra time.
+
+    - workbooks: every XLSX read with calamine (the floor reads CSV copies made beforehand);
+    - transcode: every CSV decoded from its known encoding (the floor reads UTF-8 copies);
+    - registry: the registry's CSV files read by DuckDB into tables (the floor reads none);
+    - validate: Great Expectations alone on the rows minyi stages (staging is not timed), a
+      million rows at a time, with the suites in ``expectations/``;
+    - corrections: one workbook per file with quarantined rows (as many rows as minyi
+      quarantined from it, one cell per column plus a reason, short text), xlsxwriter in
+      memory, on as many processes as cores; minyi writes more into each.
+    """
+    import duckdb
+    import great_expectations  # noqa: F401
+    from python_calamine import CalamineWorkbook
+
+    from benchmarks.inputs import csv_encoding, kind_of
+
+    paths = [Path(p) for p in args["paths"]]
+    work = Path(args["work"])
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    baseline = memory_mb("VmRSS")
+    stages = Stages()
+    cells = 0
+    for path in paths:
+        if path.suffix.lower() == ".xlsx":
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                cells += sum(map(len, book.get_sheet_by_name(name).to_python()))
+    stages.mark("workbooks")
+    for path in paths:
+        if path.suffix.lower() == ".csv":
+            path.read_bytes().decode(csv_encoding(kind_of(path)))
+    stages.mark("transcode")
+    con = duckdb.connect(str(work / "registry.duckdb"))
+    for number, path in enumerate(sorted(Path(args["reference_dir"]).glob("*.csv"))):
+        con.execute(
+            f"create table t{number} as select * from read_csv(?, header = true)", [str(path)]
+        )
+    con.close()
+    stages.mark("registry")
+    reference = Path(args["reference_dir"])
+    validate_seconds = _validate_only(paths, fresh_home(work / "home", reference))
+    stages.seconds["validate"] = round(validate_seconds, 3)
+    started = time.perf_counter()
+    workbooks = _plain_corrections(Path(args["minyi_warehouse"]), work / "corrections")
+    stages.seconds["corrections"] = round(time.perf_counter() - started, 3)
+    return {
+        "seconds": stages.total,
+        "stages": stages.seconds,
+        "rows": 0,
+        "workbook_cells": cells,
+        "corrections_workbooks": workbooks,
+        "baseline": baseline,
+    }
+
+
+# Rows GX validates at once in the bound: its fixed cost per validation (a graph of metrics
+# per expectation) then weighs nothing, which minyi's bounded chunks cannot afford.
+_BOUND_VALIDATION_ROWS = 1_000_000
+
+
+def _validate_only(paths: list[Path], home: Path) -> float:
+    """Seconds GX takes over minyi's staged rows, in chunks of a million rows or more (read
+    and staging untimed)."""
+    from flows import batch
+    from flows.datasets import Kind
+    from flows.ingest import merge_staged, read_files, stage_files
+    from flows.normalise import StagedTable
+    from flows.settings import load_settings
+    from flows.validate import validate_tables
+
+    settings = load_settings(env={}, home=home)
+    context = batch.prepare(settings)
+    waiting: dict[Kind, list[StagedTable]] = {}
+    seconds = 0.0
+
+    def validate(kind: Kind) -> float:
+        table = merge_staged([{kind: t} for t in waiting.pop(kind)])[kind]
+        started = time.perf_counter()
+        validate_tables(table.kind, table, max_rows=len(table.frame) + 1)
+        return time.perf_counter() - started
+
+    first = 0
+    for group in batch.file_batches(paths, settings.batch_bytes):
+        outcomes = read_files(group, settings, set())
+        for kind, table in stage_files(
+            outcomes, context.registry, context.key, first_sequence=first
+        ).items():
+            waiting.setdefault(kind, []).append(table)
+            if sum(len(t.frame) for t in waiting[kind]) >= _BOUND_VALIDATION_ROWS:
+                seconds += validate(kind)
+        first += len(group)
+    for kind in list(waiting):
+        seconds += validate(kind)
+    return seconds
+
+
+# Workbooks each task of the corrections bound writes.
+_WORKBOOKS_PER_TASK = 50
+
+
+def _plain_corrections(warehouse: Path, folder: Path) -> int:
+    """Write the plain corrections workbooks (see :func:`measure_bound`); how many."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import duckdb
+
+    from flows.datasets import COLUMNS
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counts = con.execute(
+            "select file_hash, kind, count(distinct (sheet, row_number)) from meta.quarantine"
+            " where row_number is not null and kind is not null group by all order by 1, 2"
+        ).fetchall()
+    folder.mkdir(parents=True)
+    jobs = [
+        (str(folder / f"{file_hash}-{kind}.xlsx"), rows, len(COLUMNS[kind]) + 1)
+        for file_hash, kind, rows in counts
+    ]
+    tasks = [jobs[i : i + _WORKBOOKS_PER_TASK] for i in range(0, len(jobs), _WORKBOOKS_PER_TASK)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
+        return sum(pool.map(_write_plain_workbooks, tasks))
+
+
+def _write_plain_workbooks(jobs: list[tuple[str, int, int]]) -> int:
+    import xlsxwriter
+
+    for path, rows, columns in jobs:
+        workbook = xlsxwriter.Workbook(path, {"in_memory": True})
+        sheet = workbook.add_worksheet("rows")
+        sheet.write_row(0, 0, [f"column {c}" for c in range(columns)])
+        for row in range(1, rows + 1):
+            sheet.write_row(row, 0, [f"{row}.{c}" for c in range(columns)])
+        workbook.close()
+    return len(jobs)
+
+
 def measure_prefect_startup(args: dict[str, Any]) -> Result:
     """Time to the first flow run on Prefect's temporary server, in a given PREFECT_HOME."""
     os.environ["PREFECT_HOME"] = args["prefect_home"]
@@ -240,6 +382,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], Result]] = {
     "floor": measure_floor,
     "minyi": measure_minyi,
     "naive": measure_naive,
+    "bound": measure_bound,
     "correction": measure_correction,
     "prefect_startup": measure_prefect_startup,
 }

@@ -76,8 +76,11 @@ def rate(rows: int, seconds: float) -> float:
     return rows / seconds if seconds > 0 else 0.0
 
 
-def measure_size(inputs: Inputs, workdir: Path, *, naive: bool, correction: bool) -> dict[str, Any]:
-    """Floor, minyi and (optionally) naive on one size's files, plus the correction refresh."""
+def measure_size(
+    inputs: Inputs, workdir: Path, *, naive: bool, correction: bool, bound: bool = True
+) -> dict[str, Any]:
+    """Floor, minyi, the bound and (optionally) naive on one size's files, plus the correction
+    refresh."""
     paths = [str(p) for p in inputs.files()]
     size = workdir / f"n{inputs.subdistricts}"
     size.mkdir(parents=True, exist_ok=True)
@@ -90,6 +93,16 @@ def measure_size(inputs: Inputs, workdir: Path, *, naive: bool, correction: bool
     print(f"  N={inputs.subdistricts}: minyi ...", flush=True)
     home = size / "minyi-home"
     out["minyi"] = run_child("minyi", {**common, "home": str(home), "period": str(PERIOD)})
+    if bound:
+        print(f"  N={inputs.subdistricts}: bound ...", flush=True)
+        out["bound"] = run_child(
+            "bound",
+            {
+                **common,
+                "work": str(size / "bound"),
+                "minyi_warehouse": str(home / "warehouse.duckdb"),
+            },
+        )
     if naive:
         print(f"  N={inputs.subdistricts}: naive ...", flush=True)
         out["naive"] = run_child("naive", {**common, "database": str(size / "naive.duckdb")})
@@ -117,6 +130,34 @@ def _mb(value: float) -> str:
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}x" if b else "-"
+
+
+def bound_seconds(entry: dict[str, Any]) -> float:
+    """The least time any minyi could take on these files: the floor, plus the parts of the
+    contract the floor leaves out (``measure.measure_bound``), less the floor's own reading of
+    the workbooks' CSV copies (minyi reads the workbooks instead)."""
+    floor = entry["floor"]
+    copies = floor["stages"].get("branch_reports", 0.0)
+    return float(floor["seconds"] + entry["bound"]["seconds"] - copies)
+
+
+def print_bound(entry: dict[str, Any]) -> None:
+    """The bound's parts, and what the ratio goal leaves for the rest of minyi's work."""
+    floor, bound, minyi = entry["floor"], entry["bound"], entry["minyi"]
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in bound["stages"].items())
+    print(f"       bound, the contract's work beyond the floor, cheapest way (s): {parts}")
+    least = bound_seconds(entry)
+    goal = GOALS["minyi_over_floor"] * floor["seconds"]
+    verdict = (
+        f"no design doing this work meets <= {GOALS['minyi_over_floor']:.0f}x here"
+        if least > goal
+        else f"{goal - least:.2f} s left within {GOALS['minyi_over_floor']:.0f}x for staging, "
+        "pseudonyms, masking, load, lineage, metrics and the report"
+    )
+    print(
+        f"       floor + bound: {least:.2f} s = {_ratio(least, floor['seconds'])} the floor "
+        f"(minyi {_ratio(minyi['seconds'], least)} that); {verdict}"
+    )
 
 
 def print_tables(results: dict[str, Any]) -> None:
@@ -152,6 +193,8 @@ def print_tables(results: dict[str, Any]) -> None:
             f"{_ratio(ingest, entry['floor']['seconds'])} ingest only "
             f"(goal <= {GOALS['minyi_over_floor']:.0f}x)"
         )
+        if "bound" in entry:
+            print_bound(entry)
         if "naive" in entry:
             naive = entry["naive"]
             print(
@@ -200,6 +243,9 @@ def main(argv: list[str] | None = None) -> None:
         "--naive-max", type=int, default=1000, help="skip the naive baseline above this N"
     )
     parser.add_argument("--no-prefect", action="store_true", help="skip Prefect start-up")
+    parser.add_argument(
+        "--no-bound", action="store_true", help="skip the bound (the contract's least work)"
+    )
     options = parser.parse_args(argv)
     sizes = [5] if options.ci else sorted({int(s) for s in options.sizes.split(",") if s})
 
@@ -217,7 +263,13 @@ def main(argv: list[str] | None = None) -> None:
         inputs = ensure_inputs(n)
         naive = not options.no_naive and n <= options.naive_max
         results["sizes"].append(
-            measure_size(inputs, workdir, naive=naive, correction=n == sizes[-1])
+            measure_size(
+                inputs,
+                workdir,
+                naive=naive,
+                correction=n == sizes[-1],
+                bound=not options.no_bound,
+            )
         )
     if not options.no_prefect:
         print("  Prefect start-up ...", flush=True)

@@ -237,6 +237,7 @@ def measure_bound(args: dict[str, Any]) -> Result:
     from benchmarks.inputs import csv_encoding, kind_of
 
     paths = [Path(p) for p in args["paths"]]
+    reference = Path(args["reference_dir"])
     work = Path(args["work"])
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -254,13 +255,12 @@ def measure_bound(args: dict[str, Any]) -> Result:
             path.read_bytes().decode(csv_encoding(kind_of(path)))
     stages.mark("transcode")
     con = duckdb.connect(str(work / "registry.duckdb"))
-    for number, path in enumerate(sorted(Path(args["reference_dir"]).glob("*.csv"))):
+    for number, path in enumerate(sorted(reference.glob("*.csv"))):
         con.execute(
             f"create table t{number} as select * from read_csv(?, header = true)", [str(path)]
         )
     con.close()
     stages.mark("registry")
-    reference = Path(args["reference_dir"])
     validate_seconds = _validate_only(paths, fresh_home(work / "home", reference))
     stages.seconds["validate"] = round(validate_seconds, 3)
     started = time.perf_counter()

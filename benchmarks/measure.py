@@ -229,6 +229,8 @@ def measure_bound(args: dict[str, Any]) -> Result:
     - corrections: one workbook per file with quarantined rows (as many rows as minyi
       quarantined from it, one cell per column plus a reason, short text), xlsxwriter in
       memory, on as many processes as cores; minyi writes more into each.
+
+    Rows are staged as minyi stages them, evaluator names kept from batch to batch included.
     """
     import duckdb
     import great_expectations  # noqa: F401
@@ -305,8 +307,10 @@ def _validate_only(paths: list[Path], home: Path) -> float:
     first = 0
     for group in batch.file_batches(paths, settings.batch_bytes):
         outcomes = read_files(group, settings, set())
+        batch.remember_names(outcomes, context)  # masked as minyi masks them
+        names = frozenset(context.names)
         for kind, table in stage_files(
-            outcomes, context.registry, context.key, first_sequence=first
+            outcomes, context.registry, context.key, first_sequence=first, names=names
         ).items():
             waiting.setdefault(kind, []).append(table)
             if sum(len(t.frame) for t in waiting[kind]) >= _BOUND_VALIDATION_ROWS:
@@ -322,7 +326,10 @@ _WORKBOOKS_PER_TASK = 50
 
 
 def _plain_corrections(warehouse: Path, folder: Path) -> int:
-    """Write the plain corrections workbooks (see :func:`measure_bound`); how many."""
+    """Write the plain corrections workbooks (see :func:`measure_bound`); how many.
+
+    One workbook per file, as minyi writes, with a sheet per dataset it quarantined rows of.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -335,26 +342,27 @@ def _plain_corrections(warehouse: Path, folder: Path) -> int:
             "select file_hash, kind, count(distinct (sheet, row_number)) from meta.quarantine"
             " where row_number is not null and kind is not null group by all order by 1, 2"
         ).fetchall()
+    sheets: dict[str, list[tuple[str, int, int]]] = {}
+    for file_hash, kind, rows in counts:
+        sheets.setdefault(file_hash, []).append((kind, rows, len(COLUMNS[kind]) + 1))
     folder.mkdir(parents=True)
-    jobs = [
-        (str(folder / f"{file_hash}-{kind}.xlsx"), rows, len(COLUMNS[kind]) + 1)
-        for file_hash, kind, rows in counts
-    ]
+    jobs = [(str(folder / f"{file_hash}.xlsx"), kinds) for file_hash, kinds in sheets.items()]
     tasks = [jobs[i : i + _WORKBOOKS_PER_TASK] for i in range(0, len(jobs), _WORKBOOKS_PER_TASK)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
         return sum(pool.map(_write_plain_workbooks, tasks))
 
 
-def _write_plain_workbooks(jobs: list[tuple[str, int, int]]) -> int:
+def _write_plain_workbooks(jobs: list[tuple[str, list[tuple[str, int, int]]]]) -> int:
     import xlsxwriter
 
-    for path, rows, columns in jobs:
+    for path, kinds in jobs:
         workbook = xlsxwriter.Workbook(path, {"in_memory": True})
-        sheet = workbook.add_worksheet("rows")
-        sheet.write_row(0, 0, [f"column {c}" for c in range(columns)])
-        for row in range(1, rows + 1):
-            sheet.write_row(row, 0, [f"{row}.{c}" for c in range(columns)])
+        for kind, rows, columns in kinds:
+            sheet = workbook.add_worksheet(kind)
+            sheet.write_row(0, 0, [f"column {c}" for c in range(columns)])
+            for row in range(1, rows + 1):
+                sheet.write_row(row, 0, [f"{row}.{c}" for c in range(columns)])
         workbook.close()
     return len(jobs)
 

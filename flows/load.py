@@ -76,13 +76,12 @@ def loaded_registry_state(con: duckdb.DuckDBPyConnection) -> str | None:
 def replace_registry(
     con: duckdb.DuckDBPyConnection, registry: Registry, key: bytes, registry_state: str
 ) -> None:
-    """Replace the ref tables with the registry in MINYI_HOME/reference, if it changed.
+    """Replace the ref tables with the registry in MINYI_HOME/reference, and record the state
+    they were built from.
 
-    A national roster has millions of rows to pseudonymise: skip the work when the files
-    (and the key) are those of the last load.
+    A national roster has millions of rows to pseudonymise: ``flows.batch.refresh_registry``
+    calls this only when :func:`loaded_registry_state` differs from ``registry_state``.
     """
-    if loaded_registry_state(con) == registry_state:
-        return
     for table, frame in (
         ("communities", registry.communities),
         ("organisations", registry.organisations),

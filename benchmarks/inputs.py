@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.datasets import Kind
-from flows.generate import generate
+from flows.demo.generate import generate
 from flows.periods import Period
 from flows.settings import load_settings
 
@@ -17,7 +17,7 @@ OUT_DIR = BENCH_DIR / "out"
 CACHE_DIR = OUT_DIR / "cache"
 PERIOD = Period(2026, 1)
 
-# File names the generator writes at scale, by dataset (see flows.generate._write_many).
+# File names the generator writes at scale, by dataset (see flows.demo.generate._write_many).
 _NAME_PARTS: dict[str, Kind] = {
     "代表评议": "evaluations",
     "听证恳谈走访记录": "hearings",

@@ -149,11 +149,11 @@ def measure_minyi(args: dict[str, Any]) -> Result:
 
 
 def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tuple[Any, str]:
-    """Read, validate and load as ``flows.batch.ingest`` does (the same batches, each committed
-    on its own), timing each step. As there, the batch context (registry, lookups, name
-    automaton) is released on return, before the reports."""
-    from flows import batch
-    from flows.load import combine
+    """Read, validate and load as ``flows.ingest.batch.ingest`` does (the same batches, each
+    committed on its own), timing each step. As there, the batch context (registry, lookups,
+    name automaton) is released on return, before the reports."""
+    from flows.ingest import batch
+    from flows.ingest.load import combine
 
     context = batch.prepare(settings)
     stages.mark("prepare")
@@ -182,8 +182,8 @@ def measure_correction(args: dict[str, Any]) -> Result:
     """Ingest one corrected file into a loaded warehouse, then read the affected metrics."""
     import great_expectations  # noqa: F401
 
-    from flows import batch
-    from flows.load import combine
+    from flows.ingest import batch
+    from flows.ingest.load import combine
     from flows.settings import load_settings
     from flows.warehouse import open_warehouse
 
@@ -286,12 +286,13 @@ _BOUND_VALIDATION_ROWS = 1_000_000
 def _validate_only(paths: list[Path], home: Path) -> float:
     """Seconds GX takes over minyi's staged rows, in chunks of a million rows or more (read
     and staging untimed)."""
-    from flows import batch
     from flows.datasets import Kind
-    from flows.ingest import merge_staged, read_files, stage_files
-    from flows.normalise import StagedTable
+    from flows.ingest import batch
+    from flows.ingest.normalise import StagedTable
+    from flows.ingest.receive import read_files
+    from flows.ingest.stage import merge_staged, stage_files
+    from flows.ingest.validate import validate_tables
     from flows.settings import load_settings
-    from flows.validate import validate_tables
 
     settings = load_settings(env={}, home=home)
     context = batch.prepare(settings)

@@ -52,15 +52,11 @@ def _period_or_fail(value: str | None, settings: Settings) -> str:
 
 
 def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
-    from flows.prefect_env import configure_prefect
+    from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.pipeline import (
-        dask_unreachable,
-        semiannual_run,
-        with_task_runner,
-        workers_share_the_server,
-    )
+    from flows.flows import semiannual_run
+    from flows.service.dask import dask_unreachable, with_task_runner, workers_share_the_server
 
     problem = dask_unreachable(settings)
     if problem is not None:
@@ -129,7 +125,7 @@ def demo(
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
     settings = _settings()
-    from flows.generate import generate
+    from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
@@ -158,10 +154,10 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
-    from flows.batch import ingest as ingest_batch
+    from flows.ingest.batch import ingest as ingest_batch
 
     summary, outcomes = ingest_batch(settings, [p.resolve() for p in files])
-    from flows.pipeline import RunResult, _file_rows
+    from flows.flows import RunResult, _file_rows
 
     _print_result(settings, RunResult("", None, summary, _file_rows(outcomes)))
 
@@ -177,7 +173,7 @@ def query(
 ) -> None:
     """查询仓库（只读）/ query the warehouse, read-only."""
     settings = _settings()
-    from flows.query import QueryRefused, run_query
+    from flows.warehouse.query import QueryRefused, run_query
 
     if output_format not in ("table", "csv", "json"):
         _fail("--format: table | csv | json", 2)
@@ -192,20 +188,20 @@ def query(
         _fail(both("query_error", error=error))
         return
     if output is not None:
-        from flows.export import write_query_output
+        from flows.warehouse.export import write_query_output
 
         write_query_output(frame, output, settings.timezone)
         _say(settings, "query_output_written", rows=len(frame), path=output)
         return
     if output_format == "csv":
-        from flows.query import spreadsheet_safe
+        from flows.warehouse.query import spreadsheet_safe
 
         sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
     elif output_format == "json":
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        from flows.query import render_table
+        from flows.warehouse.query import render_table
 
         render_table(frame)
 
@@ -223,7 +219,7 @@ def generate(
 ) -> None:
     """生成仿真输入文件 / write realistic synthetic input files."""
     settings = _settings()
-    from flows.generate import generate as write_files
+    from flows.demo.generate import generate as write_files
 
     end = parse_period(_period_or_fail(last, settings))
     assert end is not None
@@ -265,7 +261,7 @@ def report(
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
-    from flows.batch import rebuild as rebuild_warehouse
+    from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)
     _say_totals(settings, summary)
@@ -292,11 +288,11 @@ Port = Annotated[
 def serve(port: Port = None) -> None:
     """启动服务：本机 Prefect 服务器与定时任务 / run the server and the scheduled deployments."""
     settings = _settings()
-    from flows.prefect_env import configure_prefect
+    from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.serve import ServeError
-    from flows.serve import serve as serve_deployments
+    from flows.service.serve import ServeError
+    from flows.service.serve import serve as serve_deployments
 
     try:
         serve_deployments(settings, port, say=typer.echo)
@@ -308,10 +304,10 @@ def serve(port: Port = None) -> None:
 def status(port: Port = None) -> None:
     """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
     settings = _settings()
-    from flows.prefect_env import configure_prefect
+    from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.serve import service_status, status_lines
+    from flows.service.status import service_status, status_lines
 
     for line in status_lines(service_status(settings, port), settings):
         typer.echo(line)
@@ -333,7 +329,7 @@ def export(
         _fail(both("export_bad_format", value=file_format), 2)
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
-    from flows.export import export_dir, export_period
+    from flows.warehouse.export import export_dir, export_period
 
     folder = out or export_dir(settings, target)
     written = export_period(settings, target, file_format, folder)

@@ -1,6 +1,6 @@
 """A separate process for the crash and locking tests: ingest MINYI_HOME's inbox, or hold a lock.
 
-``python tests/crash_driver.py ingest`` runs ``flows.batch.ingest`` on the inbox of
+``python tests/crash_driver.py ingest`` runs ``flows.ingest.batch.ingest`` on the inbox of
 ``MINYI_HOME`` (set ``MINYI_TEST_KILL_AT`` to die at a checkpoint). ``... hold <file> [read]``
 opens a DuckDB connection to ``<file>`` and keeps it until its standard input closes.
 Each prints ``ready`` once its imports are done, so a test can time what follows.
@@ -14,8 +14,8 @@ import time
 
 def run_ingest() -> None:
     """Ingest the inbox of MINYI_HOME as one batch; print the seconds the run took."""
-    from flows.batch import ingest
-    from flows.ingest import inbox_files
+    from flows.ingest.batch import ingest
+    from flows.ingest.inbox import inbox_files
     from flows.settings import load_settings
 
     settings = load_settings()

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.batch import ingest
 from flows.datasets import COLUMNS, Kind
-from flows.ingest import FileOutcome, read_files, stage_files, validate_files
-from flows.load import LoadSummary
-from flows.normalise import Failure
+from flows.ingest.batch import ingest
+from flows.ingest.load import LoadSummary
+from flows.ingest.normalise import Failure
+from flows.ingest.receive import FileOutcome, read_files
+from flows.ingest.registry import load_registry
+from flows.ingest.stage import stage_files
+from flows.ingest.validate import validate_files
 from flows.privacy import load_key
-from flows.registry import load_registry
 from flows.settings import Settings
 
 EVALUATION_HEADER = [c.zh for c in COLUMNS["evaluations"]]

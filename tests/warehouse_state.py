@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from flows.load import manifest_file, read_manifest
+from flows.ingest.archive import manifest_file, read_manifest
 from flows.settings import Settings
 
 # Each table with the columns that differ between equal runs (ids, clocks) left out.

@@ -1,0 +1,372 @@
+"""One ingest batch, as plain functions: prepare, read, validate, load and archive.
+
+The Prefect flows in ``flows.flows`` call these steps as tasks; tests and scripts can
+call :func:`ingest` directly without Prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from flows.datasets import Kind
+from flows.faults import checkpoint
+from flows.ingest.archive import (
+    clear_inbox,
+    record_manifest,
+    stash_files,
+)
+from flows.ingest.housekeeping import (
+    corrections_without_source,
+    mark_crashed_runs,
+    record_corrected_files,
+)
+from flows.ingest.load import (
+    REGISTRY_LAYOUT,
+    LoadSummary,
+    combine,
+    known_hashes,
+    load_batch,
+    loaded_registry_state,
+    replace_registry,
+)
+from flows.ingest.normalise import StagedTable, batch_names
+from flows.ingest.receive import FileOutcome, read_files, read_tables
+from flows.ingest.registry import Registry, keep, load_registry, read_kept
+from flows.ingest.stage import stage_files
+from flows.ingest.validate import validate_files
+from flows.privacy import load_key, redact_validation
+from flows.service.runlock import run_lock
+from flows.settings import Settings
+from flows.storage import writing
+from flows.warehouse import open_warehouse, sql
+
+
+@dataclass
+class BatchContext:
+    """What every step of a batch needs: settings, registry, pseudonym key, run id."""
+
+    settings: Settings
+    registry: Registry
+    key: bytes
+    run_id: str
+    known: set[str]
+    started_at: datetime
+    # Evaluator names the roster lacks, from earlier runs and batches (:func:`remember_names`).
+    names: set[str] = field(default_factory=set)
+
+    @property
+    def registry_state(self) -> str:
+        """What the ref tables were built from: the registry files and, as they hold
+        pseudonyms, the key (a new key means reloading them even if no file changed), and
+        the layout of the ref tables (a new column is filled by reloading them)."""
+        key_digest = hashlib.sha256(self.key).hexdigest()
+        state = f"{REGISTRY_LAYOUT}:{self.registry.fingerprint}{key_digest}"
+        return hashlib.sha256(state.encode()).hexdigest()
+
+
+def new_run_id() -> str:
+    """A fresh run id for runs outside Prefect."""
+    return uuid.uuid4().hex
+
+
+def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
+    """Load the registry and key, and the hashes of files already received."""
+    registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
+    key = load_key(settings.key_path)
+    known: set[str] = set()
+    if settings.warehouse_path.exists():
+        with open_warehouse(settings, read_only=True) as con:
+            known = known_hashes(con)
+            workbooks = corrections_without_source(con)
+        if workbooks:  # loaded by an older minyi; none once their markers are recorded
+            with open_warehouse(settings) as con:
+                record_corrected_files(con, settings, workbooks)
+    return BatchContext(
+        settings=settings,
+        registry=registry,
+        key=key,
+        run_id=run_id or new_run_id(),
+        known=known,
+        started_at=datetime.now(UTC),
+        names=remembered_names(settings),
+    )
+
+
+def remembered_names(settings: Settings) -> set[str]:
+    """The evaluator names :func:`remember_names` kept in this home; none if the file is
+    missing or damaged (a name of an earlier run is then masked again once it comes again)."""
+    saved = read_kept(settings.names_path)
+    if saved is None:
+        return set()
+    try:
+        names = json.loads(bytes(saved).decode("utf-8"))
+    except ValueError:
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def remember_names(outcomes: list[FileOutcome], context: BatchContext) -> None:
+    """Add the batch's evaluator names that the roster lacks to the names masked in text.
+
+    A resident who evaluates without being on the roster is masked in this batch's files
+    and, kept in ``MINYI_HOME/evaluator-names`` (mode 600, like the key), in every later
+    batch and run, and in a rebuild. Text loaded before the name first came is left as is.
+    """
+    found = batch_names(context.registry, read_tables(outcomes)) - context.names
+    if found:
+        context.names |= found
+        payload = json.dumps(sorted(context.names), ensure_ascii=False).encode("utf-8")
+        keep(context.settings.names_path, payload)
+
+
+def read_batch(
+    paths: list[Path], context: BatchContext, names: dict[Path, str] | None = None
+) -> list[FileOutcome]:
+    """Read every file of the batch (``names``: original names of archived copies).
+
+    Inbox files gone since the batch was listed are skipped: a run that held the run lock
+    before this one loaded them and cleared them from the inbox.
+    """
+    inbox = context.settings.inbox_dir.resolve()
+    waiting = [p for p in paths if os.path.lexists(p) or not p.resolve().is_relative_to(inbox)]
+    outcomes = read_files(waiting, context.settings, context.known, names)
+    checkpoint("read")
+    return outcomes
+
+
+def stage_and_validate(
+    outcomes: list[FileOutcome], context: BatchContext, *, first_sequence: int = 0
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
+    """Type and validate the rows of a batch, or of a part of one (see :func:`stage_files`):
+    the outcomes with their row counts set, the staged tables, the raw GX results.
+
+    The names masked besides the roster's are the context's, to which :func:`in_batches` has
+    added the whole batch's (:func:`remember_names`) before any part is staged.
+    """
+    staged = stage_files(
+        outcomes,
+        context.registry,
+        context.key,
+        first_sequence=first_sequence,
+        names=frozenset(context.names),
+    )
+    results = validate_files(outcomes, staged, context.settings)
+    return outcomes, staged, results
+
+
+def keep_validation_results(results: list[dict[str, Any]], context: BatchContext) -> None:
+    """Keep the batch's GX results for technical readers, the offending values left out."""
+    if results:
+        folder = context.settings.reports_dir / "validation"
+        path = folder / f"{context.run_id}.json"
+        with writing(path):
+            folder.mkdir(parents=True, exist_ok=True)
+            # The offending values (names, comments) stay out of the file; counts and rules stay.
+            redacted = redact_validation(results)
+            path.write_text(json.dumps(redacted, ensure_ascii=False, default=str), encoding="utf-8")
+    checkpoint("validated")
+
+
+def validate_batch(
+    outcomes: list[FileOutcome], context: BatchContext
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
+    """Type and validate the batch's rows; keep the GX results for technical readers."""
+    outcomes, staged, results = stage_and_validate(outcomes, context)
+    keep_validation_results(results, context)
+    return outcomes, staged
+
+
+def load_and_archive(
+    outcomes: list[FileOutcome],
+    staged: dict[Kind, StagedTable],
+    context: BatchContext,
+    *,
+    period: str | None = None,
+    flow_run_id: str | None = None,
+    archive: bool = True,
+) -> LoadSummary:
+    """Archive the new files, commit the batch in one transaction, then clear the inbox.
+
+    Files reach the archive only once this run holds the warehouse (a locked warehouse leaves
+    nothing behind) and before the commit; the manifest and the inbox follow the commit.
+    Runs a killed process left 'running' are marked 'crashed' first (the run lock is held).
+    """
+    settings = context.settings
+    now = datetime.now(UTC)
+    with open_warehouse(settings) as con:
+        if archive:
+            stash_files(outcomes, settings)
+            checkpoint("stashed")
+        mark_crashed_runs(con, now)
+        con.execute(
+            sql("load/start_run"), [context.run_id, flow_run_id, context.started_at, period]
+        )
+        try:
+            summary = load_batch(
+                con,
+                outcomes,
+                staged,
+                settings=settings,
+                run_id=context.run_id,
+                now=now,
+            )
+        except Exception:
+            con.execute(sql("load/fail_run"), [datetime.now(UTC), context.run_id])
+            raise
+        checkpoint("committed")
+        if archive:
+            record_manifest(con, settings)
+    if archive:
+        checkpoint("manifest_written")
+        clear_inbox(outcomes, settings)
+    return summary
+
+
+def refresh_registry(context: BatchContext) -> None:
+    """Replace the warehouse's ref tables, in a transaction of their own, if the registry
+    files (or the key) changed since they were loaded.
+
+    Before any batch: a community added to the registry reaches the reports even when no file
+    came, and a national roster is not pseudonymised while a batch's rows are in memory.
+    """
+    if context.settings.warehouse_path.exists():
+        # Checked read-only first: an analyst's open query does not hold up an unchanged run.
+        with open_warehouse(context.settings, read_only=True) as con:
+            if loaded_registry_state(con) == context.registry_state:
+                return
+    with open_warehouse(context.settings) as con:
+        con.execute("begin transaction")
+        replace_registry(con, context.registry, context.key, context.registry_state)
+        con.execute("commit")
+
+
+def release_arrow_memory() -> None:
+    """Hand back to the system what Arrow's allocator kept of the memory freed since.
+
+    Arrow keeps freed memory for its own reuse; the reports after the ingest allocate
+    through DuckDB and Python instead, so what it kept would only add to the run's peak.
+    """
+    pa.default_memory_pool().release_unused()
+
+
+def file_batches(paths: list[Path], max_bytes: int) -> list[list[Path]]:
+    """``paths`` in order, cut into batches of at most ``max_bytes`` of input each.
+
+    Each batch is read, validated and committed on its own, so memory stays bounded however
+    large the inbox is; a single file larger than the bound makes a batch of its own.
+    """
+    batches: list[list[Path]] = []
+    size = 0
+    for path in paths:
+        try:
+            bytes_ = path.lstat().st_size
+        except OSError:
+            bytes_ = 0
+        if not batches or (size + bytes_ > max_bytes and batches[-1]):
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += bytes_
+    return batches
+
+
+def batch_context(context: BatchContext, number: int) -> BatchContext:
+    """The context of the ``number``-th batch of a run (each batch records its own run row)."""
+    return context if number == 0 else replace(context, run_id=f"{context.run_id}-{number}")
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    run_id: str | None = None,
+    period: str | None = None,
+) -> tuple[LoadSummary, list[FileOutcome]]:
+    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock.
+
+    The outcomes keep each file's counts; its rows are let go once its batch is committed.
+    """
+    summaries: list[LoadSummary] = []
+    outcomes: list[FileOutcome] = []
+    with run_lock(settings.home, settings.lock_timeout_seconds):
+        context = prepare(settings, run_id)
+        for summary, loaded in in_batches(context, paths, plain_steps(period=period)):
+            summaries.append(summary)
+            outcomes.extend(loaded)
+    return combine(summaries), outcomes
+
+
+@dataclass(frozen=True)
+class BatchSteps:
+    """How a batch is read, validated and loaded: :func:`plain_steps`, or the Prefect flow's
+    tasks."""
+
+    read: Callable[[list[Path], BatchContext], list[FileOutcome]]
+    # The outcomes with their row counts set: on Dask, the copies the workers sent back.
+    validate: Callable[
+        [list[FileOutcome], BatchContext], tuple[list[FileOutcome], dict[Kind, StagedTable]]
+    ]
+    load: Callable[[list[FileOutcome], dict[Kind, StagedTable], BatchContext], LoadSummary]
+
+
+def plain_steps(
+    *, names: dict[Path, str] | None = None, period: str | None = None, archive: bool = True
+) -> BatchSteps:
+    """The steps as plain functions (``names``: original names of archived copies)."""
+    return BatchSteps(
+        read=lambda group, part: read_batch(group, part, names),
+        validate=validate_batch,
+        load=lambda outcomes, staged, part: load_and_archive(
+            outcomes, staged, part, period=period, archive=archive
+        ),
+    )
+
+
+def in_batches(
+    context: BatchContext,
+    paths: list[Path],
+    steps: BatchSteps,
+    *,
+    step: Callable[[str], object] = lambda _name: None,
+) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:
+    """Each batch of ``paths`` read, validated and committed in turn (memory stays bounded
+    however many files there are), with its files' outcomes, their rows released.
+
+    The one batch loop of the ingest, the rebuild, the Prefect flow and the benchmark.
+    ``step`` is called with "registry" once the ref tables are current, and with "read",
+    "validate" and "load" as each step of a batch ends (the benchmark times them). With no
+    paths and no warehouse yet, an empty batch is committed too: the run is recorded in the
+    new warehouse, so that reports, status and queries work (a first run before any file
+    arrived, a rebuild of an empty archive).
+    """
+    groups = file_batches(paths, context.settings.batch_bytes)
+    if not groups and not context.settings.warehouse_path.exists():
+        groups = [[]]
+    refresh_registry(context)
+    release_arrow_memory()
+    step("registry")
+    for number, group in enumerate(groups):
+        part = batch_context(context, number)
+        outcomes = steps.read(group, part)
+        remember_names(outcomes, part)
+        step("read")
+        outcomes, staged = steps.validate(outcomes, part)
+        step("validate")
+        summary = steps.load(outcomes, staged, part)
+        del staged  # not alive while the next batch is read
+        context.known |= {o.file_hash for o in outcomes}
+        for outcome in outcomes:
+            outcome.release_rows()
+        release_arrow_memory()
+        step("load")
+        yield summary, outcomes

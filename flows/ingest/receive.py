@@ -1,0 +1,103 @@
+"""Receiving a batch of files: hash each one, mark those already received as duplicates,
+read the rest. One outcome per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from flows.datasets import Kind
+from flows.ingest.inbox import link_identity, refusal, safe_file_name
+from flows.ingest.readers import FileRejected, ReadResult, SheetTable, file_hash, read_file
+from flows.settings import Settings
+
+# The rows of a released table: one empty frame shared by all (27,000 files nationally).
+_NO_ROWS = pd.DataFrame()
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: loaded (with row counts), duplicate or rejected."""
+
+    path: Path
+    file_hash: str
+    size_bytes: int
+    outcome: str  # new | duplicate | rejected, then loaded after the load stage
+    read: ReadResult | None = None
+    rejection: FileRejected | None = None
+    duplicate_of: str | None = None
+    received_as: str | None = None  # the original name, when reading an archived copy
+    rows_read: int = 0  # data rows read, set when staged
+    rows_quarantined: int = 0  # data rows held back with a reason, set when validated
+
+    @property
+    def file_name(self) -> str:
+        """The file's name as received, cleaned of separators and control characters."""
+        return safe_file_name(self.received_as or self.path.name)
+
+    @property
+    def kind(self) -> Kind | None:
+        """The dataset kind of the file's tables (the first table's)."""
+        return self.read.tables[0].kind if self.read and self.read.tables else None
+
+    def release_rows(self) -> None:
+        """Forget the rows read once the file's batch is committed; ``rows_read`` and the rest
+        of what a run's summary shows are kept.
+
+        A run over a national inbox must not keep every batch's rows alive until it ends.
+        """
+        if self.read is not None:
+            empty = [replace(t, rows=_NO_ROWS) for t in self.read.tables]
+            self.read = replace(self.read, tables=empty)
+
+    @property
+    def is_correction(self) -> bool:
+        """True for a corrections workbook written by minyi."""
+        return bool(self.read and self.read.correction_of)
+
+
+def read_files(
+    paths: list[Path],
+    settings: Settings,
+    known: set[str],
+    names: dict[Path, str] | None = None,
+) -> list[FileOutcome]:
+    """Hash and read every file; files already received are marked duplicate unread."""
+    outcomes: list[FileOutcome] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        name = (names or {}).get(path)
+        outcomes.append(_read_one(path, name, settings, known, seen))
+    return outcomes
+
+
+def read_tables(outcomes: list[FileOutcome]) -> list[SheetTable]:
+    """The tables read from the files."""
+    return [t for o in outcomes if o.read for t in o.read.tables]
+
+
+def _read_one(
+    path: Path,
+    name: str | None,
+    settings: Settings,
+    known: set[str],
+    seen: dict[str, str],
+) -> FileOutcome:
+    refused = refusal(path)
+    if refused is not None:
+        digest = link_identity(path)
+        return FileOutcome(path, digest, 0, "rejected", rejection=refused, received_as=name)
+    size = path.stat().st_size
+    digest = file_hash(path)
+    if digest in known or digest in seen:
+        return FileOutcome(
+            path, digest, size, "duplicate", duplicate_of=seen.get(digest), received_as=name
+        )
+    seen[digest] = name or path.name
+    try:
+        read = read_file(path, settings)
+    except FileRejected as rejection:
+        return FileOutcome(path, digest, size, "rejected", rejection=rejection, received_as=name)
+    return FileOutcome(path, digest, size, "new", read=read, received_as=name)

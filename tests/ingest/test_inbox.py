@@ -1,0 +1,76 @@
+"""A file still being copied into the inbox is left for the next poll."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from flows.ingest.inbox import inbox_backlog, settled_files
+from flows.settings import Settings
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_old_files_pass_without_waiting(tmp_path: Path) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text("a\n")
+    # ctime cannot be set back, so pretend the clock has moved on instead.
+    naps: list[float] = []
+    split = settled_files([old], 2.0, clock=lambda: time.time() + 60, sleep=naps.append)
+    assert split.settled == [old]
+    assert split.being_written == []
+    assert naps == []
+
+
+def test_a_growing_file_is_left_for_the_next_poll(tmp_path: Path) -> None:
+    growing = tmp_path / "growing.xlsx"
+    growing.write_bytes(b"x" * 10)
+    steady = tmp_path / "steady.csv"
+    steady.write_text("a\n")
+
+    def keep_copying(_seconds: float) -> None:
+        with growing.open("ab") as fh:
+            fh.write(b"y" * 10)
+
+    split = settled_files([growing, steady], 2.0, sleep=keep_copying)
+    assert split.settled == [steady]
+    assert split.being_written == [growing]
+
+
+def test_a_file_rewritten_in_place_is_left(tmp_path: Path) -> None:
+    rewritten = tmp_path / "same-size.csv"
+    rewritten.write_text("aaaa")
+
+    def rewrite(_seconds: float) -> None:
+        _aged(rewritten, 0)
+        rewritten.write_text("bbbb")
+
+    split = settled_files([rewritten], 2.0, sleep=rewrite)
+    assert split.being_written == [rewritten]
+
+
+def test_a_file_gone_meanwhile_is_dropped(tmp_path: Path) -> None:
+    split = settled_files([tmp_path / "gone.csv"], 2.0, sleep=lambda _s: None)
+    assert split.settled == []
+    assert split.being_written == []
+
+
+def test_backlog_counts_waiting_and_being_written(settings: Settings) -> None:
+    inbox = settings.inbox_dir
+    inbox.mkdir(parents=True)
+    (inbox / "forms.csv").write_text("a\n")
+    (inbox / "~$forms.xlsx").write_text("lock")
+    (inbox / "report.xlsx.part").write_text("half")
+
+    later = inbox_backlog(settings, 2.0, now=time.time() + 60)
+    assert [p.name for p in later.settled] == ["forms.csv"]
+    assert sorted(p.name for p in later.being_written) == ["report.xlsx.part", "~$forms.xlsx"]
+
+    just_now = inbox_backlog(settings, 2.0, now=time.time())
+    assert just_now.settled == []
+    assert "forms.csv" in [p.name for p in just_now.being_written]

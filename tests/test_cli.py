@@ -1,0 +1,65 @@
+"""What ``minyi run`` prints: each file in the user's language, and at most LISTED_FILES."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+
+from flows import cli
+from flows.flows import RunResult
+from flows.ingest.load import LoadSummary
+from flows.settings import Settings
+
+
+def _file(number: int, outcome: str = "loaded", quarantined: int = 0) -> dict[str, Any]:
+    rejected = outcome == "rejected"
+    return {
+        "file": f"f{number:05d}.csv",
+        "kind": None if rejected else "evaluations",
+        "outcome": outcome,
+        "rows_read": 0 if rejected else 10,
+        "rows_loaded": 0 if rejected else 10 - quarantined,
+        "rows_quarantined": quarantined,
+        "reason": "not a table" if rejected else None,
+        "reason_zh": "不是表格" if rejected else None,
+    }
+
+
+def _printed(settings: Settings, files: list[dict[str, Any]], capsys: Any) -> list[str]:
+    summary = LoadSummary(len(files), len(files), 0, 0, 10, 10, 0)
+    cli._print_result(settings, RunResult("run", "2026H1", summary, files))
+    return capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "reason"),
+    [("zh", "整份退回", "不是表格"), ("en", "rejected", "not a table")],
+)
+def test_a_small_run_lists_every_file_in_order_in_the_users_language(
+    settings: Settings, capsys: Any, lang: str, label: str, reason: str
+) -> None:
+    files = [_file(1), _file(2, "rejected"), _file(3, quarantined=2)]
+    lines = _printed(replace(settings, lang=lang), files, capsys)
+
+    assert [line.split()[1] for line in lines[:3]] == ["f00001.csv", "f00002.csv", "f00003.csv"]
+    assert lines[1].split() == [label, "f00002.csv", *reason.split()]
+    assert "(8/10, 2 ⚠)" in lines[2]
+    starts = {cell_len(line[: line.index("f0000")]) for line in lines[:3]}
+    assert len(starts) == 1, "file names line up, however wide the label"
+
+
+def test_a_national_run_lists_files_needing_attention_first_and_counts_the_rest(
+    settings: Settings, capsys: Any
+) -> None:
+    files = [_file(n) for n in range(200)]
+    files[150] = _file(150, "rejected")
+    files[120] = _file(120, quarantined=1)
+    lines = _printed(replace(settings, lang="en"), files, capsys)
+
+    listed = [line for line in lines if line.startswith("  ")]
+    assert len(listed) == cli.LISTED_FILES
+    assert [line.split()[1] for line in listed[:2]] == ["f00150.csv", "f00120.csv"]
+    assert f"{200 - cli.LISTED_FILES} more file(s) not listed" in lines[len(listed)]

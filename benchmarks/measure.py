@@ -120,7 +120,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
 
     from flows import reports
     from flows.settings import load_settings
-    from flows.warehouse import open_warehouse
+    from flows.warehouse import Mode, open_warehouse
 
     home = fresh_home(Path(args["home"]), Path(args["reference_dir"]))
     settings = load_settings(env={}, home=home)
@@ -129,7 +129,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     baseline = memory_mb("VmRSS")
     stages = Stages()
     summary, run_id = _ingest(settings, paths, period, stages)
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         metric_rows = query_metrics(con, period)
         stages.mark("metrics")
         written = reports.write_reports(con, settings, period, run_id=run_id)
@@ -185,7 +185,7 @@ def measure_correction(args: dict[str, Any]) -> Result:
     from flows.ingest import batch
     from flows.ingest.load import combine
     from flows.settings import load_settings
-    from flows.warehouse import open_warehouse
+    from flows.warehouse import Mode, open_warehouse
 
     settings = load_settings(env={}, home=Path(args["home"]))
     period = args["period"]
@@ -196,7 +196,7 @@ def measure_correction(args: dict[str, Any]) -> Result:
     steps = batch.plain_steps(period=period)
     loaded = batch.in_batches(context, [Path(args["path"])], steps, step=stages.mark)
     summary = combine([summary for summary, _ in loaded])
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         rows = con.execute(
             "select * from metrics.member_participation where period = ?", [period]
         ).fetchall()

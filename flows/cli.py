@@ -249,9 +249,9 @@ def report(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     from flows import reports
-    from flows.warehouse import open_warehouse
+    from flows.warehouse import Mode, open_warehouse
 
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         paths = reports.write_reports(con, settings, target, lang=lang or settings.lang)
     for path in paths:
         typer.echo(str(path))

@@ -24,7 +24,7 @@ from flows.periods import last_closed_period, parse_period
 from flows.service.dask import mark_repeats, task_groups
 from flows.service.runlock import run_lock
 from flows.settings import Settings, load_settings
-from flows.warehouse import WarehouseLocked, open_warehouse
+from flows.warehouse import Mode, WarehouseLocked, open_warehouse
 from flows.warehouse.publish import publish
 
 
@@ -101,7 +101,7 @@ def publish_task(settings: Settings) -> None:
 @task(name="reports", cache_policy=NO_CACHE)
 def report_task(settings: Settings, period: str, lang: str, run_id: str) -> list[str]:
     """Write the period's semiannual and data-quality reports; publish the headline."""
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         paths = reports.write_reports(con, settings, period, lang=lang, run_id=run_id)
         headline = reports.headline_markdown(con, settings, period, lang=lang)
         quality = reports.quality_rows(con, period, lang=lang)

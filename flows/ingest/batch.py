@@ -48,7 +48,7 @@ from flows.privacy import load_key, redact_validation
 from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
-from flows.warehouse import open_warehouse, sql
+from flows.warehouse import Mode, open_warehouse, sql
 
 
 @dataclass
@@ -85,11 +85,11 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
     key = load_key(settings.key_path)
     known: set[str] = set()
     if settings.warehouse_path.exists():
-        with open_warehouse(settings, read_only=True) as con:
+        with open_warehouse(settings, Mode.READ) as con:
             known = known_hashes(con)
             workbooks = corrections_without_source(con)
         if workbooks:  # loaded by an older minyi; none once their markers are recorded
-            with open_warehouse(settings) as con:
+            with open_warehouse(settings, Mode.WRITE) as con:
                 record_corrected_files(con, settings, workbooks)
     return BatchContext(
         settings=settings,
@@ -203,7 +203,7 @@ def load_and_archive(
     """
     settings = context.settings
     now = datetime.now(UTC)
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings, Mode.WRITE) as con:
         if archive:
             stash_files(outcomes, settings)
             checkpoint("stashed")
@@ -241,10 +241,10 @@ def refresh_registry(context: BatchContext) -> None:
     """
     if context.settings.warehouse_path.exists():
         # Checked read-only first: an analyst's open query does not hold up an unchanged run.
-        with open_warehouse(context.settings, read_only=True) as con:
+        with open_warehouse(context.settings, Mode.READ) as con:
             if loaded_registry_state(con) == context.registry_state:
                 return
-    with open_warehouse(context.settings) as con:
+    with open_warehouse(context.settings, Mode.WRITE) as con:
         con.execute("begin transaction")
         replace_registry(con, context.registry, context.key, context.registry_state)
         con.execute("commit")

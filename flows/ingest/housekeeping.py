@@ -11,7 +11,7 @@ import duckdb
 from flows.ingest.archive import archive_path
 from flows.ingest.readers import FileRejected, correction_marker
 from flows.settings import Settings
-from flows.warehouse import open_warehouse, sql
+from flows.warehouse import Mode, open_warehouse, sql
 
 
 def mark_crashed_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
@@ -28,7 +28,7 @@ def sweep_crashed_runs(settings: Settings, now: datetime) -> int:
     """Open the warehouse (when it exists) and mark runs left 'running' as 'crashed'."""
     if not settings.warehouse_path.exists():
         return 0
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings, Mode.WRITE) as con:
         return mark_crashed_runs(con, now)
 
 

@@ -20,7 +20,7 @@ from flows.ingest.load import (
 )
 from flows.service.runlock import run_lock
 from flows.settings import Settings
-from flows.warehouse import open_warehouse
+from flows.warehouse import Mode, open_warehouse
 
 
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:
@@ -54,7 +54,7 @@ def complete_manifest(settings: Settings) -> bool:
     if not settings.warehouse_path.exists():
         return False
     try:
-        with open_warehouse(settings, read_only=True) as con:
+        with open_warehouse(settings, Mode.READ) as con:
             record_manifest(con, settings)
     except duckdb.Error:
         return False

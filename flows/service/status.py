@@ -28,7 +28,7 @@ from flows.messages import msg
 from flows.service.schedules import FLOW_NAMES, deployment_ids, deployment_name
 from flows.service.server import DEFAULT_PORT, chosen_port, is_healthy, local_api_url, state_file
 from flows.settings import Settings
-from flows.warehouse import WarehouseLocked, connect, sql
+from flows.warehouse import Mode, WarehouseLocked, open_warehouse, sql
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,12 @@ def read_warehouse_runs(
     if not settings.warehouse_path.exists():
         return None, msg("status_warehouse_missing", settings.lang)
     try:
-        con = connect(
-            settings.warehouse_path, read_only=True, timeout_seconds=5.0, notify=lambda _m: None
-        )
+        with open_warehouse(settings, Mode.READ, wait_seconds=5.0, notify=lambda _m: None) as con:
+            cursor = con.execute(sql("status/recent_runs"), [limit])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], None
     except WarehouseLocked:
         return None, msg("status_warehouse_busy", settings.lang)
-    try:
-        cursor = con.execute(sql("status/recent_runs"), [limit])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], None
-    finally:
-        con.close()
 
 
 def service_status(settings: Settings, port: int | None = None) -> ServiceStatus:

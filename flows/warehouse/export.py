@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from flows.messages import both
 from flows.settings import Settings
-from flows.warehouse import open_warehouse, sql
+from flows.warehouse import Mode, open_warehouse, sql
 from flows.warehouse.query import spreadsheet_safe, spreadsheet_safe_arrow
 
 EXPORT_FORMATS = ("parquet", "csv")
@@ -76,7 +76,7 @@ def export_period(
     folder = out_dir or export_dir(settings, period)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         for name, table in period_tables(con, period):
             path = folder / f"{name}.{file_format}"
             write_table(table, path, file_format)

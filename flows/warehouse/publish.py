@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-from flows.warehouse import ensure_schema, open_warehouse, refresh_views, sql, write_settings
+from flows.warehouse import Mode, ensure_schema, open_warehouse, refresh_views, sql, write_settings
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def publish(settings: Settings) -> dict[str, int] | None:
     target = settings.publish_path
     if target is None:
         return None
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         return publish_office(con, target, settings.office_name)
 
 

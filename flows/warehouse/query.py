@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from flows.messages import both
 from flows.settings import Settings
-from flows.warehouse import connect, upgrade_if_stale
+from flows.warehouse import Mode, open_warehouse
 
 # Statement types an analyst may run; everything else (INSERT, COPY, ATTACH, SET, ...) is refused.
 _ALLOWED = {"SELECT", "EXPLAIN"}
@@ -29,21 +29,12 @@ def check_read_only(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 
 def run_query(settings: Settings, statement: str) -> pd.DataFrame:
     """Run a read-only query against the warehouse and return its rows."""
-    if settings.warehouse_path.exists():
-        upgrade_if_stale(settings)
-    con = connect(
-        settings.warehouse_path,
-        read_only=True,
-        timeout_seconds=settings.lock_timeout_seconds,
-        config={"enable_external_access": False, "lock_configuration": True},
-    )
-    try:
-        check_read_only(con, statement)
-        return con.execute(statement).fetchdf()
-    except duckdb.PermissionException as error:
-        raise QueryRefused(both("query_file_access_refused")) from error
-    finally:
-        con.close()
+    with open_warehouse(settings, Mode.QUERY) as con:
+        try:
+            check_read_only(con, statement)
+            return con.execute(statement).fetchdf()
+        except duckdb.PermissionException as error:
+            raise QueryRefused(both("query_file_access_refused")) from error
 
 
 # Text starting with these is run as a formula when a CSV is opened in Excel, WPS or

@@ -15,7 +15,7 @@ from flows.ingest.batch import ingest
 from flows.ingest.rebuild import rebuild
 from flows.reports import write_reports
 from flows.settings import Settings
-from flows.warehouse import open_warehouse, schema_fingerprint, upgrade_if_stale
+from flows.warehouse import Mode, open_warehouse, schema_fingerprint, upgrade_if_stale
 from flows.warehouse.query import run_query
 from tests.helpers import branch_report, evaluation, hearings_and_reports, write_csv
 
@@ -299,8 +299,8 @@ def test_warehouse_is_written_for_duckdb_1x_clients(settings: Settings) -> None:
 
 def test_warehouse_connections_cap_duckdb_memory(settings: Settings) -> None:
     capped = replace(settings, duckdb_memory_limit="300MB")
-    for read_only in (False, True):
-        with open_warehouse(capped, read_only=read_only) as con:
+    for mode in Mode:
+        with open_warehouse(capped, mode) as con:
             limit = con.execute("select current_setting('memory_limit')").fetchone()
         assert limit is not None and limit[0] == "286.1 MiB"  # 300 MB in MiB
 
@@ -325,7 +325,7 @@ def test_reports_from_a_warehouse_an_older_version_wrote(settings: Settings) -> 
     """After upgrading minyi, `minyi report` (read-only) works before any new ingest."""
     ingest(settings, _inbox_batch(settings))
     _as_if_written_by_an_older_minyi(settings)
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
         state = con.execute("select fingerprint from meta.schema_state").fetchall()
     assert written and all(p.exists() for p in written)
@@ -345,7 +345,7 @@ def test_a_current_warehouse_is_not_rewritten_on_read(settings: Settings) -> Non
     ingest(settings, _inbox_batch(settings))
     before = settings.warehouse_path.stat().st_mtime_ns
     assert upgrade_if_stale(settings) is False
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         con.execute("select * from metrics.satisfaction").fetchall()
     assert settings.warehouse_path.stat().st_mtime_ns == before
 
@@ -416,7 +416,7 @@ def _return_fixed_workbook(settings: Settings) -> Path:
     import openpyxl
 
     ingest(settings, _inbox_batch(settings))
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
     (workbook,) = [p for p in written if p.name == "e.corrections.xlsx"]
     quality = settings.reports_dir / "2026H1" / "quality.zh.html"
@@ -439,7 +439,7 @@ def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Set
     from flows.messages import msg
 
     workbook = _return_fixed_workbook(settings)
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
     assert workbook not in written and any(p.parent.name == "corrections" for p in written)
     assert not workbook.exists()  # written by minyi, unchanged since: removed
@@ -465,6 +465,6 @@ def test_corrections_loaded_by_an_older_minyi_learn_their_file_at_the_next_run(
     batch.prepare(settings)
 
     assert _rows(settings, corrects) == [source] and source[0] is not None
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
     assert workbook not in written, "its file's quarantine counts as corrected again"

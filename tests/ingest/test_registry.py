@@ -29,7 +29,7 @@ from flows.ingest.registry import (
 )
 from flows.privacy import pseudonym
 from flows.settings import Settings
-from flows.warehouse import open_warehouse
+from flows.warehouse import Mode, open_warehouse
 
 KEY = b"k" * 32
 
@@ -46,7 +46,7 @@ def _roster_file(settings: Settings) -> Path:
 
 def _loaded_roster(settings: Settings) -> list[tuple[str, str, str, str]]:
     registry = load_registry(settings.reference_dir)
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings, Mode.WRITE) as con:
         con.execute("delete from ref.evaluators")
         replace_roster(con, registry, KEY)
         rows = con.execute(

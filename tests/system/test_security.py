@@ -23,7 +23,7 @@ from flows.ingest.inbox import inbox_files, safe_file_name
 from flows.ingest.readers import MAX_SHEET_ROWS
 from flows.reports import write_reports
 from flows.settings import REPO_ROOT, Settings
-from flows.warehouse import open_warehouse
+from flows.warehouse import Mode, open_warehouse
 from flows.warehouse.export import export_period, write_query_output
 from tests.helpers import evaluation, hearing, write_csv
 
@@ -196,7 +196,7 @@ def outside_secret(tmp_path: Path) -> Path:
 
 
 def _meta_files(settings: Settings) -> dict[str, tuple[str, str | None]]:
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         rows = con.execute("select file_name, status, reason_en from meta.files").fetchall()
     return {name: (status, reason) for name, status, reason in rows}
 
@@ -267,7 +267,7 @@ def test_odd_file_names_are_cleaned_wherever_used_as_paths(settings: Settings) -
     refused.write_text("not a table\n", encoding="utf-8")
 
     _summary, outcomes = ingest(settings, [loaded, refused])
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
 
     assert {o.outcome for o in outcomes} == {"loaded", "rejected"}
@@ -317,7 +317,7 @@ def test_input_text_never_becomes_a_formula_in_workbooks_or_csv(
         write_csv(settings.inbox_dir / "h.csv", "hearings", records),
     ]
     ingest(settings, paths)
-    with open_warehouse(settings, read_only=True) as con:
+    with open_warehouse(settings, Mode.READ) as con:
         written = write_reports(con, settings, "2026H1")
 
     workbooks = [p for p in written if p.suffix == ".xlsx"]

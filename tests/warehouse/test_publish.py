@@ -13,7 +13,7 @@ from flows.ingest.batch import ingest
 from flows.periods import Period
 from flows.privacy import load_key
 from flows.settings import Settings, load_settings
-from flows.warehouse import open_warehouse, sql_names
+from flows.warehouse import Mode, open_warehouse, sql_names
 from flows.warehouse.publish import build_city_warehouse, publish, publish_office
 from tests.warehouse_state import query
 
@@ -90,7 +90,7 @@ def test_publish_replaces_only_its_own_office(tmp_path: Path, settings: Settings
     other = publish_dir / "evaluations" / "office=other" / "period=2026H1"
     other.mkdir(parents=True)
     (other / "part0.parquet").write_bytes(b"kept")
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings, Mode.WRITE) as con:
         counts = publish_office(con, publish_dir, "mine")
         counts = publish_office(con, publish_dir, "mine")
     assert counts["evaluations"] == 0

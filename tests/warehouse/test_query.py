@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from flows.settings import Settings
-from flows.warehouse import open_warehouse
+from flows.warehouse import Mode, open_warehouse
 from flows.warehouse.export import write_query_output
 from flows.warehouse.query import QueryRefused, run_query
 from tests.helpers import evaluation, write_csv
@@ -159,7 +159,7 @@ def test_queries_during_an_ingest_both_complete(warehouse: Settings, tmp_path: P
     assert reader.returncode == 0, err
     assert int(out) >= 1
     assert summary.rows_loaded == 20
-    with open_warehouse(warehouse, read_only=True) as con:
+    with open_warehouse(warehouse, Mode.READ) as con:
         assert con.execute("select count(*) from core.evaluations").fetchone() == (20,)
 
 

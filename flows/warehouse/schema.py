@@ -1,0 +1,65 @@
+"""The warehouse's shape: schemas, tables, macros and metric views, brought up to this version."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+import duckdb
+
+from flows.settings import Settings
+from flows.warehouse.statements import sql, sql_names
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas, tables and macros that do not exist yet; (re)create the metric views
+    when the SQL that defines them changed since the warehouse was last written."""
+    for name in sql_names("schema"):
+        con.execute(sql(name))
+    if recorded_schema(con) != schema_fingerprint():
+        refresh_views(con)
+        con.execute(sql("load/set_schema_state"), [schema_fingerprint()])
+
+
+@cache
+def schema_fingerprint() -> str:
+    """A digest of the SQL that shapes the warehouse: schema, macros and metric views."""
+    digest = hashlib.sha256()
+    for name in [*sql_names("schema"), *sql_names("metrics")]:
+        digest.update(f"{name}\0{sql(name)}\0".encode())
+    return digest.hexdigest()
+
+
+def recorded_schema(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint the warehouse was last brought up to; None if never recorded."""
+    try:
+        row = con.execute(sql("load/schema_state")).fetchone()
+    except duckdb.CatalogException:  # written by a minyi older than the fingerprint
+        return None
+    return None if row is None else str(row[0])
+
+
+def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Store the targets and rules the metric views read."""
+    con.execute("delete from meta.settings")
+    con.execute(
+        sql("load/settings"),
+        [
+            settings.satisfaction_target,
+            settings.satisfaction_definition,
+            settings.min_responses,
+            settings.member_target,
+            settings.unit_target,
+            settings.report_deadline_days,
+        ],
+    )
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create every metric view from ``sql/metrics/*.sql``; returns the view names."""
+    created = []
+    for name in sql_names("metrics"):
+        view = name.split("/", 1)[1]
+        con.execute(f"create or replace view metrics.{view} as\n{sql(name)}")
+        created.append(f"metrics.{view}")
+    return created

@@ -119,18 +119,19 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     import great_expectations  # noqa: F401  (imported outside the timing, like the naive run)
 
     from flows import reports
+    from flows.periods import Period
     from flows.settings import load_settings
     from flows.warehouse import Mode, open_warehouse
 
     home = fresh_home(Path(args["home"]), Path(args["reference_dir"]))
     settings = load_settings(env={}, home=home)
     paths = [Path(p) for p in args["paths"]]
-    period = args["period"]
+    period = Period.coerce(args["period"])
     baseline = memory_mb("VmRSS")
     stages = Stages()
     summary, run_id = _ingest(settings, paths, period, stages)
     with open_warehouse(settings, Mode.READ) as con:
-        metric_rows = query_metrics(con, period)
+        metric_rows = query_metrics(con, str(period))
         stages.mark("metrics")
         written = reports.write_reports(con, settings, period, run_id=run_id)
         stages.mark("reports")
@@ -148,7 +149,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     }
 
 
-def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tuple[Any, str]:
+def _ingest(settings: Any, paths: list[Path], period: Any, stages: Stages) -> tuple[Any, str]:
     """Read, validate and load as ``flows.ingest.batch.ingest`` does (the same batches, each
     committed on its own), timing each step. As there, the batch context (registry, lookups,
     name automaton) is released on return, before the reports."""
@@ -157,7 +158,7 @@ def _ingest(settings: Any, paths: list[Path], period: str, stages: Stages) -> tu
 
     context = batch.prepare(settings)
     stages.mark("prepare")
-    batches = batch.in_batches(context, paths, batch.plain_steps(period=period), step=stages.mark)
+    batches = batch.in_batches(context, paths, batch.PlainSteps(period=period), step=stages.mark)
     return combine([summary for summary, _ in batches]), context.run_id
 
 
@@ -184,6 +185,7 @@ def measure_correction(args: dict[str, Any]) -> Result:
 
     from flows.ingest import batch
     from flows.ingest.load import combine
+    from flows.periods import Period
     from flows.settings import load_settings
     from flows.warehouse import Mode, open_warehouse
 
@@ -193,7 +195,7 @@ def measure_correction(args: dict[str, Any]) -> Result:
     stages = Stages()
     context = batch.prepare(settings)
     stages.mark("prepare")
-    steps = batch.plain_steps(period=period)
+    steps = batch.PlainSteps(period=Period.coerce(period))
     loaded = batch.in_batches(context, [Path(args["path"])], steps, step=stages.mark)
     summary = combine([summary for summary, _ in loaded])
     with open_warehouse(settings, Mode.READ) as con:

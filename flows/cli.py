@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.cells import cell_len
 
 from flows.messages import both, msg
-from flows.periods import last_closed_period, parse_period, periods_ending_at
+from flows.periods import Period, last_closed_period, parse_period, periods_ending_at
 from flows.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from flows.ingest.batch import RunResult
 
 app = typer.Typer(
     help="民意 minyi：街道半年度评议与参与情况数据处理 / semiannual evaluation and "
@@ -42,16 +45,18 @@ def _say(settings: Settings, key: str, **values: Any) -> None:
     typer.echo(msg(key, settings.lang, **values))
 
 
-def _period_or_fail(value: str | None, settings: Settings) -> str:
+def _period_or_fail(value: str | None, settings: Settings) -> Period:
+    """The half-year an option names, parsed once here; the last closed one when not given."""
     if value is None:
-        return str(last_closed_period(tz=settings.timezone))
+        return last_closed_period(tz=settings.timezone)
     period = parse_period(value)
     if period is None:
         _fail(both("bad_period", value=value), 2)
-    return str(period)
+        raise AssertionError  # _fail exits
+    return period
 
 
-def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
+def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
@@ -64,7 +69,7 @@ def _run_flow(settings: Settings, period: str | None, lang: str | None) -> None:
     try:
         run_flow = with_task_runner(semiannual_run, settings)
         with workers_share_the_server(settings):
-            result = run_flow(period=period, home=str(settings.home), lang=lang)
+            result = run_flow(period=period, lang=lang, settings=settings)
     except Exception as error:
         _fail(both("run_failed", error=error))
         return
@@ -96,7 +101,8 @@ def _listed_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(actionable_first(files, LISTED_FILES), key=attention)
 
 
-def _print_result(settings: Settings, result: Any) -> None:
+def _print_result(settings: Settings, result: RunResult) -> None:
+    """Each file's outcome in the settings' language, then the totals and the reports' folder."""
     summary = result.summary
     lang = settings.lang
     listed = _listed_files(result.files)
@@ -130,7 +136,7 @@ def demo(
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
-    _run_flow(settings, str(last), lang)
+    _run_flow(settings, last, lang)
 
 
 @app.command()
@@ -154,12 +160,9 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
-    from flows.ingest.batch import ingest as ingest_batch
+    from flows.ingest.batch import ingest as ingest_files
 
-    summary, outcomes = ingest_batch(settings, [p.resolve() for p in files])
-    from flows.flows import RunResult, _file_rows
-
-    _print_result(settings, RunResult("", None, summary, _file_rows(outcomes)))
+    _print_result(settings, ingest_files(settings, [p.resolve() for p in files]))
 
 
 @app.command()
@@ -221,8 +224,7 @@ def generate(
     settings = _settings()
     from flows.demo.generate import generate as write_files
 
-    end = parse_period(_period_or_fail(last, settings))
-    assert end is not None
+    end = _period_or_fail(last, settings)
     try:
         written = write_files(
             settings,

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 _PATTERNS = [
@@ -42,6 +43,33 @@ class Period:
     def next(self) -> Period:
         """The half-year after this one."""
         return Period(self.year, 2) if self.half == 1 else Period(self.year + 1, 1)
+
+    @classmethod
+    def coerce(cls, value: object) -> Period:
+        """A Period from a Period, its text in any form forms write, or ``{"year", "half"}``;
+        ValueError otherwise. Used where a period enters: options, flow parameters."""
+        if isinstance(value, Period):
+            return value
+        if isinstance(value, dict) and {"year", "half"} <= value.keys():
+            return cls(int(value["year"]), int(value["half"]))
+        parsed = parse_period(value)
+        if parsed is None:
+            raise ValueError(f"not a half-year: {value!r} (expected 2026H1, 2026年上半年, ...)")
+        return parsed
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: Any) -> Any:
+        """Flow parameters take and show a period as its text (``2026H1``)."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            cls.coerce, serialization=core_schema.to_string_ser_schema()
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, _schema: Any, _handler: Any) -> dict[str, Any]:
+        """The JSON schema of a period parameter, as the Prefect UI shows it."""
+        return {"type": "string", "pattern": r"^\d{4}H[12]$", "examples": ["2026H1"]}
 
 
 def parse_period(value: object) -> Period | None:

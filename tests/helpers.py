@@ -147,5 +147,5 @@ def failures_by_row(checked: CheckedFile) -> set[tuple[int, str, str]]:
 
 def ingest_paths(settings: Settings, paths: list[Path]) -> LoadSummary:
     """Ingest files as one batch and return the totals."""
-    summary, _ = ingest(settings, paths)
+    summary = ingest(settings, paths).summary
     return summary

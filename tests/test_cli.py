@@ -3,40 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.cells import cell_len
 
 from flows import cli
-from flows.flows import RunResult
+from flows.ingest.batch import RunResult
 from flows.ingest.load import LoadSummary
+from flows.ingest.readers import FileRejected
+from flows.ingest.receive import FileOutcome
+from flows.messages import msg
+from flows.periods import Period
 from flows.settings import Settings
 
 
-def _file(number: int, outcome: str = "loaded", quarantined: int = 0) -> dict[str, Any]:
+def _file(number: int, outcome: str = "loaded", quarantined: int = 0) -> FileOutcome:
     rejected = outcome == "rejected"
-    return {
-        "file": f"f{number:05d}.csv",
-        "kind": None if rejected else "evaluations",
-        "outcome": outcome,
-        "rows_read": 0 if rejected else 10,
-        "rows_loaded": 0 if rejected else 10 - quarantined,
-        "rows_quarantined": quarantined,
-        "reason": "not a table" if rejected else None,
-        "reason_zh": "不是表格" if rejected else None,
-    }
+    return FileOutcome(
+        Path(f"f{number:05d}.csv"),
+        f"{number:064x}",
+        100,
+        outcome,
+        rejection=FileRejected("file_empty") if rejected else None,
+        rows_read=0 if rejected else 10,
+        rows_quarantined=quarantined,
+    )
 
 
-def _printed(settings: Settings, files: list[dict[str, Any]], capsys: Any) -> list[str]:
+def _printed(settings: Settings, files: list[FileOutcome], capsys: Any) -> list[str]:
     summary = LoadSummary(len(files), len(files), 0, 0, 10, 10, 0)
-    cli._print_result(settings, RunResult("run", "2026H1", summary, files))
+    cli._print_result(settings, RunResult("run", Period(2026, 1), summary, files))
     return capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize(
     ("lang", "label", "reason"),
-    [("zh", "整份退回", "不是表格"), ("en", "rejected", "not a table")],
+    [("zh", "整份退回", msg("file_empty", "zh")), ("en", "rejected", msg("file_empty", "en"))],
 )
 def test_a_small_run_lists_every_file_in_order_in_the_users_language(
     settings: Settings, capsys: Any, lang: str, label: str, reason: str
@@ -63,3 +67,28 @@ def test_a_national_run_lists_files_needing_attention_first_and_counts_the_rest(
     assert len(listed) == cli.LISTED_FILES
     assert [line.split()[1] for line in listed[:2]] == ["f00150.csv", "f00120.csv"]
     assert f"{200 - cli.LISTED_FILES} more file(s) not listed" in lines[len(listed)]
+
+
+def test_minyi_ingest_loads_publishes_and_prints_as_a_run_does(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from tests.helpers import evaluation, write_csv
+
+    published = tmp_path / "city"
+    monkeypatch.setenv("MINYI_PUBLISH_DIR", str(published))
+    monkeypatch.setenv("MINYI_LANG", "en")
+    forms = write_csv(
+        tmp_path / "forms.csv",
+        "evaluations",
+        [evaluation(), evaluation(evaluator="测试乙", role="?")],
+    )
+
+    result = CliRunner().invoke(cli.app, ["ingest", str(forms)])
+
+    assert result.exit_code == 0, result.output
+    assert "forms.csv  (1/2, 1 ⚠)" in result.output
+    assert "1 row(s) loaded, 1 row(s) quarantined" in result.output
+    assert list((published / "evaluations").glob("office=*/period=2026H1/*.parquet"))
+    assert forms.exists(), "a file named on the command line stays where it is"

@@ -62,3 +62,32 @@ def test_last_closed_period_uses_shanghai_time(utc: datetime, expected: str) -> 
 
 def test_periods_ending_at_is_oldest_first() -> None:
     assert [str(p) for p in periods_ending_at(Period(2026, 1), 3)] == ["2025H1", "2025H2", "2026H1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026H1", Period(2026, 1)),
+        ("2026年上半年", Period(2026, 1)),
+        ({"year": 2025, "half": 2}, Period(2025, 2)),
+        (Period(2024, 2), Period(2024, 2)),
+    ],
+    ids=["canonical", "as-forms-write-it", "json-object", "already-typed"],
+)
+def test_coerce_parses_once_at_the_edge(value: object, expected: Period) -> None:
+    assert Period.coerce(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2026H3", "", None, 2026], ids=["H3", "empty", "none", "int"])
+def test_coerce_refuses_what_is_no_half_year(value: object) -> None:
+    with pytest.raises(ValueError, match="not a half-year"):
+        Period.coerce(value)
+
+
+def test_a_flow_parameter_takes_and_shows_a_period_as_its_text() -> None:
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(Period | None)
+    assert adapter.validate_python("2026年下半年") == Period(2026, 2)
+    assert adapter.dump_python(Period(2026, 2), mode="json") == "2026H2"
+    assert adapter.json_schema()["anyOf"][0]["type"] == "string"

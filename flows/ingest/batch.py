@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -44,11 +44,13 @@ from flows.ingest.receive import FileOutcome, read_files, read_tables
 from flows.ingest.registry import Registry, keep, load_registry, read_kept
 from flows.ingest.stage import stage_files
 from flows.ingest.validate import validate_files
+from flows.periods import Period
 from flows.privacy import load_key, redact_validation
 from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
 from flows.warehouse import Mode, open_warehouse, sql
+from flows.warehouse.publish import publish
 
 
 @dataclass
@@ -63,6 +65,8 @@ class BatchContext:
     started_at: datetime
     # Evaluator names the roster lacks, from earlier runs and batches (:func:`remember_names`).
     names: set[str] = field(default_factory=set)
+    # The Prefect flow run this run belongs to (None outside Prefect), recorded in meta.runs.
+    flow_run_id: str | None = None
 
     @property
     def registry_state(self) -> str:
@@ -79,7 +83,9 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
-def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
+def prepare(
+    settings: Settings, run_id: str | None = None, flow_run_id: str | None = None
+) -> BatchContext:
     """Load the registry and key, and the hashes of files already received."""
     registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
     key = load_key(settings.key_path)
@@ -99,6 +105,7 @@ def prepare(settings: Settings, run_id: str | None = None) -> BatchContext:
         known=known,
         started_at=datetime.now(UTC),
         names=remembered_names(settings),
+        flow_run_id=flow_run_id,
     )
 
 
@@ -191,8 +198,7 @@ def load_and_archive(
     staged: dict[Kind, StagedTable],
     context: BatchContext,
     *,
-    period: str | None = None,
-    flow_run_id: str | None = None,
+    period: Period | None = None,
     archive: bool = True,
 ) -> LoadSummary:
     """Archive the new files, commit the batch in one transaction, then clear the inbox.
@@ -209,7 +215,8 @@ def load_and_archive(
             checkpoint("stashed")
         mark_crashed_runs(con, now)
         con.execute(
-            sql("load/start_run"), [context.run_id, flow_run_id, context.started_at, period]
+            sql("load/start_run"),
+            [context.run_id, context.flow_run_id, context.started_at, period and str(period)],
         )
         try:
             summary = load_batch(
@@ -285,57 +292,132 @@ def batch_context(context: BatchContext, number: int) -> BatchContext:
     return context if number == 0 else replace(context, run_id=f"{context.run_id}-{number}")
 
 
-def ingest(
-    settings: Settings,
-    paths: list[Path],
-    *,
-    run_id: str | None = None,
-    period: str | None = None,
-) -> tuple[LoadSummary, list[FileOutcome]]:
-    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock.
+class Steps(Protocol):
+    """How a run prepares, reads, validates, loads and publishes: :class:`PlainSteps`, or the
+    Prefect flow's tasks (``flows.flows.TaskSteps``)."""
 
-    The outcomes keep each file's counts; its rows are let go once its batch is committed.
-    """
-    summaries: list[LoadSummary] = []
-    outcomes: list[FileOutcome] = []
-    with run_lock(settings.home, settings.lock_timeout_seconds):
-        context = prepare(settings, run_id)
-        for summary, loaded in in_batches(context, paths, plain_steps(period=period)):
-            summaries.append(summary)
-            outcomes.extend(loaded)
-    return combine(summaries), outcomes
+    def prepare(self, settings: Settings, run_id: str) -> BatchContext:
+        """The run's context: registry, key, files already received."""
+        ...
+
+    def read(self, paths: list[Path], context: BatchContext) -> list[FileOutcome]:
+        """Read every file of one batch."""
+        ...
+
+    def validate(
+        self, outcomes: list[FileOutcome], context: BatchContext
+    ) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
+        """Type and validate a batch: the outcomes with their row counts set (on Dask, the
+        copies the workers sent back), and the staged tables."""
+        ...
+
+    def load(
+        self, outcomes: list[FileOutcome], staged: dict[Kind, StagedTable], context: BatchContext
+    ) -> LoadSummary:
+        """Commit one batch and archive its files."""
+        ...
+
+    def publish(self, settings: Settings) -> None:
+        """Publish the office's current rows for a city warehouse, when that is set up."""
+        ...
 
 
 @dataclass(frozen=True)
-class BatchSteps:
-    """How a batch is read, validated and loaded: :func:`plain_steps`, or the Prefect flow's
-    tasks."""
+class PlainSteps:
+    """The steps as plain function calls: ``minyi ingest``, the rebuild, tests, the benchmark.
 
-    read: Callable[[list[Path], BatchContext], list[FileOutcome]]
-    # The outcomes with their row counts set: on Dask, the copies the workers sent back.
-    validate: Callable[
-        [list[FileOutcome], BatchContext], tuple[list[FileOutcome], dict[Kind, StagedTable]]
-    ]
-    load: Callable[[list[FileOutcome], dict[Kind, StagedTable], BatchContext], LoadSummary]
+    ``names``: the original names of archived copies (a rebuild reads the archive);
+    ``archive``: copy new files to the archive and clear them from the inbox.
+    """
+
+    period: Period | None = None
+    names: dict[Path, str] | None = None
+    archive: bool = True
+
+    def prepare(self, settings: Settings, run_id: str) -> BatchContext:
+        """See :func:`prepare`."""
+        return prepare(settings, run_id)
+
+    def read(self, paths: list[Path], context: BatchContext) -> list[FileOutcome]:
+        """See :func:`read_batch`."""
+        return read_batch(paths, context, self.names)
+
+    def validate(
+        self, outcomes: list[FileOutcome], context: BatchContext
+    ) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
+        """See :func:`validate_batch`."""
+        return validate_batch(outcomes, context)
+
+    def load(
+        self, outcomes: list[FileOutcome], staged: dict[Kind, StagedTable], context: BatchContext
+    ) -> LoadSummary:
+        """See :func:`load_and_archive`."""
+        return load_and_archive(outcomes, staged, context, period=self.period, archive=self.archive)
+
+    def publish(self, settings: Settings) -> None:
+        """See :func:`flows.warehouse.publish.publish`."""
+        publish(settings)
 
 
-def plain_steps(
-    *, names: dict[Path, str] | None = None, period: str | None = None, archive: bool = True
-) -> BatchSteps:
-    """The steps as plain functions (``names``: original names of archived copies)."""
-    return BatchSteps(
-        read=lambda group, part: read_batch(group, part, names),
-        validate=validate_batch,
-        load=lambda outcomes, staged, part: load_and_archive(
-            outcomes, staged, part, period=period, archive=archive
-        ),
-    )
+@dataclass
+class RunResult:
+    """What a run did: its id, the half-year it ran for, the load totals, each file's outcome
+    (rows released, counts kept) and the reports written."""
+
+    run_id: str
+    period: Period | None
+    summary: LoadSummary
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """One row per file received: name, kind, outcome, rows, reason in both languages."""
+        return [
+            {
+                "file": o.file_name,
+                "kind": o.kind,
+                "outcome": o.outcome,
+                "rows_read": o.rows_read,
+                "rows_loaded": o.rows_read - o.rows_quarantined,
+                "rows_quarantined": o.rows_quarantined,
+                "reason": o.rejection.reason("en") if o.rejection else None,
+                "reason_zh": o.rejection.reason("zh") if o.rejection else None,
+            }
+            for o in self.outcomes
+        ]
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path],
+    steps: Steps | None = None,
+    *,
+    run_id: str | None = None,
+    period: Period | None = None,
+) -> RunResult:
+    """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock,
+    then publish: what ``minyi run``, the inbox poll and ``minyi ingest`` all do.
+
+    ``steps`` default to plain calls recording ``period``. The outcomes keep each file's
+    counts; its rows are let go once its batch is committed.
+    """
+    steps = steps or PlainSteps(period=period)
+    summaries: list[LoadSummary] = []
+    outcomes: list[FileOutcome] = []
+    with run_lock(settings.home, settings.lock_timeout_seconds):
+        context = steps.prepare(settings, run_id or new_run_id())
+        for summary, loaded in in_batches(context, paths, steps):
+            summaries.append(summary)
+            outcomes.extend(loaded)
+        steps.publish(settings)
+    return RunResult(context.run_id, period, combine(summaries), outcomes)
 
 
 def in_batches(
     context: BatchContext,
     paths: list[Path],
-    steps: BatchSteps,
+    steps: Steps,
     *,
     step: Callable[[str], object] = lambda _name: None,
 ) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:

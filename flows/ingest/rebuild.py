@@ -13,7 +13,7 @@ from flows.ingest.archive import (
     read_manifest,
     record_manifest,
 )
-from flows.ingest.batch import in_batches, plain_steps, prepare
+from flows.ingest.batch import PlainSteps, in_batches, prepare
 from flows.ingest.load import (
     LoadSummary,
     combine,
@@ -69,7 +69,7 @@ def rebuild(settings: Settings) -> LoadSummary:
             leftover.unlink(missing_ok=True)
         files = archived_files(settings, include_strays=not complete_manifest(settings))
         context = prepare(target)
-        steps = plain_steps(names=dict(files), archive=False)
+        steps = PlainSteps(names=dict(files), archive=False)
         batches = in_batches(context, [p for p, _ in files], steps)
         summary = combine([summary for summary, _ in batches])
         os.replace(target.warehouse_path, settings.warehouse_path)

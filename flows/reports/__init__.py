@@ -32,7 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from flows.datasets import COLUMNS, KINDS, RATING_ITEMS, column_label
 from flows.messages import MESSAGES, Lang, both, msg
-from flows.periods import parse_period
+from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse import sql
 
@@ -165,8 +165,7 @@ class _Context:
     @property
     def previous(self) -> str:
         """The half-year before the report's."""
-        parsed = parse_period(self.period)
-        return str(parsed.previous()) if parsed else ""
+        return str(Period.coerce(self.period).previous())
 
 
 # Cells and spreadsheets
@@ -325,15 +324,12 @@ def _headline_definition(con: duckdb.DuckDBPyConnection, settings: Settings, per
 def _context(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    period: str,
+    period: Period,
     lang: str,
 ) -> _Context:
-    parsed = parse_period(period)
-    if parsed is None or str(parsed) != period:
-        raise ValueError(msg("bad_period", "en", value=period))
-    definition = _headline_definition(con, settings, period)
+    definition = _headline_definition(con, settings, str(period))
     communities = int(_query(con, "community_count")[0]["communities"])
-    return _Context(con, settings, period, lang, definition, communities)
+    return _Context(con, settings, str(period), lang, definition, communities)
 
 
 # Formatting
@@ -1391,11 +1387,11 @@ def actionable_first(receipts: Sequence[dict[str, Any]], limit: int) -> list[dic
 
 
 def quality_rows(
-    con: duckdb.DuckDBPyConnection, period: str, *, lang: str = "zh"
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, *, lang: str = "zh"
 ) -> list[dict[str, object]]:
     """Each file received for the half-year (labels in ``lang``), for a Prefect table artifact;
     past LISTED_RECEIPTS files, those with something to act on first."""
-    tz = Settings().timezone
+    tz = settings.timezone
     labels = [
         msg(f"report.col.{key}", lang)
         for key in ("file", "kind", "received_at", "rows_read", "rows_loaded")
@@ -1417,7 +1413,7 @@ def quality_rows(
                 strict=True,
             )
         )
-        for r in actionable_first(_receipts(con, period), LISTED_RECEIPTS)
+        for r in actionable_first(_receipts(con, str(period)), LISTED_RECEIPTS)
     ]
 
 
@@ -2064,7 +2060,7 @@ def render_quality(
 def write_reports(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    period: str,
+    period: Period,
     *,
     lang: str = "zh",
     run_id: str | None = None,
@@ -2072,7 +2068,7 @@ def write_reports(
     """Write the half-year's report (HTML, XLSX), quality report and corrections workbooks; with
     more than ``settings.report_community_limit`` communities the report shows subdistricts."""
     ctx = _context(con, settings, period, lang)
-    folder = settings.reports_dir / period
+    folder = settings.reports_dir / str(period)
     folder.mkdir(parents=True, exist_ok=True)
     figures = _headline_figures(ctx)
     tables = _report_tables(ctx, figures)
@@ -2087,7 +2083,7 @@ def write_reports(
 
 
 def headline_markdown(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, *, lang: str = "zh"
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, *, lang: str = "zh"
 ) -> str:
     """The headline figures as Markdown, for a Prefect artifact."""
     ctx = _context(con, settings, period, lang)

@@ -14,6 +14,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from flows.messages import both
+from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse, sql
 from flows.warehouse.query import spreadsheet_safe, spreadsheet_safe_arrow
@@ -38,9 +39,9 @@ class ExportedTable:
     rows: int
 
 
-def export_dir(settings: Settings, period: str) -> Path:
+def export_dir(settings: Settings, period: Period) -> Path:
     """The default folder of a period's export: MINYI_HOME/exports/<period>."""
-    return settings.home / "exports" / period
+    return settings.home / "exports" / str(period)
 
 
 def metric_views(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -48,12 +49,13 @@ def metric_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"metrics.{row[0]}" for row in con.execute(sql("export/metric_views")).fetchall()]
 
 
-def period_tables(con: duckdb.DuckDBPyConnection, period: str) -> Iterator[tuple[str, pa.Table]]:
+def period_tables(con: duckdb.DuckDBPyConnection, period: Period) -> Iterator[tuple[str, pa.Table]]:
     """The period's current core rows, then each metric view's rows for the period."""
+    text = str(period)
     for table in CORE_TABLES:
-        yield table, con.sql(sql(f"export/{table}"), params=[period]).to_arrow_table()
+        yield table, con.sql(sql(f"export/{table}"), params=[text]).to_arrow_table()
     for view in metric_views(con):
-        rows = con.sql(sql("export/metric_view"), params=[view, period]).to_arrow_table()
+        rows = con.sql(sql("export/metric_view"), params=[view, text]).to_arrow_table()
         yield view.replace(".", "_"), rows
 
 
@@ -68,7 +70,7 @@ def write_table(table: pa.Table, path: Path, file_format: str) -> None:
 
 
 def export_period(
-    settings: Settings, period: str, file_format: str, out_dir: Path | None = None
+    settings: Settings, period: Period, file_format: str, out_dir: Path | None = None
 ) -> list[ExportedTable]:
     """Write the period's core tables and metric views as one file each."""
     if file_format not in EXPORT_FORMATS:

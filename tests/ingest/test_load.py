@@ -13,6 +13,7 @@ from flows.ingest import batch
 from flows.ingest.archive import read_manifest
 from flows.ingest.batch import ingest
 from flows.ingest.rebuild import rebuild
+from flows.periods import Period
 from flows.reports import write_reports
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse, schema_fingerprint, upgrade_if_stale
@@ -73,7 +74,7 @@ def _inbox_batch(settings: Settings) -> list[Path]:
 
 
 def test_accounting_identity_and_quarantine(settings: Settings) -> None:
-    summary, _ = ingest(settings, _inbox_batch(settings))
+    summary = ingest(settings, _inbox_batch(settings)).summary
     assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (7, 5, 2)
     balanced = _rows(settings, "select bool_and(balanced), count(*) from meta.file_accounting")
     assert balanced == [(True, 3)]
@@ -96,7 +97,7 @@ def test_same_bytes_again_load_nothing(settings: Settings, tmp_path: Path) -> No
     copies = [shutil.copy(p, tmp_path / f"again-{p.name}") for p in paths]
     ingest(settings, paths)
     before = _snapshot(settings)
-    summary, _ = ingest(settings, [Path(c) for c in copies])
+    summary = ingest(settings, [Path(c) for c in copies]).summary
     assert summary.rows_loaded == 0 and summary.files_duplicate == 3
     assert _snapshot(settings) == before
     receipts = _rows(
@@ -199,7 +200,7 @@ def test_rejected_file_recorded_and_moved_to_quarantine(settings: Settings) -> N
     bad = settings.inbox_dir / "notes.csv"
     bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_text("甲,乙,丙\n1,2,3\n", encoding="utf-8")
-    summary, _ = ingest(settings, [bad])
+    summary = ingest(settings, [bad]).summary
     assert summary.files_rejected == 1 and not bad.exists()
     assert list(settings.quarantine_dir.glob("*notes.csv"))
     status = _rows(
@@ -265,14 +266,14 @@ def test_small_batches_equal_one_batch(settings: Settings, tmp_path: Path) -> No
     )
     copies = tmp_path / "copies"
     shutil.copytree(settings.inbox_dir, copies)
-    summary, _ = ingest(settings, paths)
+    summary = ingest(settings, paths).summary
     one_batch = _snapshot(settings)
 
     other = replace(settings, home=tmp_path / "other", batch_bytes=1)
     shutil.copytree(settings.reference_dir, other.reference_dir)
     shutil.copytree(copies, other.inbox_dir)
     shutil.copy(settings.key_path, other.key_path)
-    split_summary, _ = ingest(other, [other.inbox_dir / p.name for p in paths])
+    split_summary = ingest(other, [other.inbox_dir / p.name for p in paths]).summary
     assert split_summary == summary
     assert _snapshot(other) == one_batch
     runs = _rows(other, "select count(*) from meta.runs where status = 'completed'")
@@ -283,7 +284,8 @@ def test_committed_batches_release_their_rows(settings: Settings) -> None:
     """A run keeps each file's outcome and counts, not its rows, once its batch is committed:
     otherwise a national inbox's rows would all stay in memory until the run ends."""
     small = replace(settings, batch_bytes=1)
-    summary, outcomes = ingest(small, _inbox_batch(small))
+    result = ingest(small, _inbox_batch(small))
+    summary, outcomes = result.summary, result.outcomes
 
     assert [o.outcome for o in outcomes] == ["loaded"] * len(outcomes)
     assert {o.kind for o in outcomes} == {"evaluations", "hearings", "branch_reports"}
@@ -326,7 +328,7 @@ def test_reports_from_a_warehouse_an_older_version_wrote(settings: Settings) -> 
     ingest(settings, _inbox_batch(settings))
     _as_if_written_by_an_older_minyi(settings)
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
         state = con.execute("select fingerprint from meta.schema_state").fetchall()
     assert written and all(p.exists() for p in written)
     assert state == [(schema_fingerprint(),)]
@@ -387,7 +389,8 @@ def test_a_registry_change_applies_with_no_new_file(settings: Settings) -> None:
     row = {"community_id": "C99", "name": "新设社区", "households": "100", "residents": "300"}
     with communities.open("a", encoding="utf-8") as fh:
         fh.write(",".join(row.get(c, "") for c in header.split(",")) + "\n")
-    _summary, outcomes = ingest(settings, [])
+    result = ingest(settings, [])
+    outcomes = result.outcomes
     assert outcomes == []
     assert _rows(settings, "select name from ref.communities where community_id = 'C99'") == [
         ("新设社区",)
@@ -417,7 +420,7 @@ def _return_fixed_workbook(settings: Settings) -> Path:
 
     ingest(settings, _inbox_batch(settings))
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
     (workbook,) = [p for p in written if p.name == "e.corrections.xlsx"]
     quality = settings.reports_dir / "2026H1" / "quality.zh.html"
     assert "“服务态度”评分 9 超出 1-5 范围。" in quality.read_text(encoding="utf-8")
@@ -428,7 +431,7 @@ def _return_fixed_workbook(settings: Settings) -> Path:
     sheet.cell(row=2, column=column).value = "4"
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     book.save(settings.inbox_dir / workbook.name)
-    summary, _ = ingest(settings, [settings.inbox_dir / workbook.name])
+    summary = ingest(settings, [settings.inbox_dir / workbook.name]).summary
     assert (summary.rows_loaded, summary.rows_quarantined) == (1, 0)
     return workbook
 
@@ -440,7 +443,7 @@ def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Set
 
     workbook = _return_fixed_workbook(settings)
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
     assert workbook not in written and any(p.parent.name == "corrections" for p in written)
     assert not workbook.exists()  # written by minyi, unchanged since: removed
     html = (settings.reports_dir / "2026H1" / "quality.zh.html").read_text(encoding="utf-8")
@@ -466,5 +469,5 @@ def test_corrections_loaded_by_an_older_minyi_learn_their_file_at_the_next_run(
 
     assert _rows(settings, corrects) == [source] and source[0] is not None
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
     assert workbook not in written, "its file's quarantine counts as corrected again"

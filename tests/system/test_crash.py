@@ -324,7 +324,7 @@ def test_warehouse_held_elsewhere_fails_cleanly_then_loads(
     assert "本次未写入任何数据" in str(error.value) and "nothing was written" in str(error.value)
     assert (warehouse_content(settings), home_files(settings)) == before
     assert all(path.exists() for path in waiting)
-    summary, _ = ingest(settings, inbox_files(settings))
+    summary = ingest(settings, inbox_files(settings)).summary
     assert summary.files_loaded == 2 and not any(path.exists() for path in waiting)
 
 
@@ -344,7 +344,7 @@ def test_disk_full_while_archiving_leaves_warehouse_intact(
             ingest(settings, inbox_files(settings))
     assert (warehouse_content(settings), query(settings, "select * from meta.runs")) == before
     assert all(path.exists() for path in waiting)
-    assert ingest(settings, inbox_files(settings))[0].files_loaded == 2
+    assert ingest(settings, inbox_files(settings)).summary.files_loaded == 2
 
 
 def test_archive_not_writable_leaves_warehouse_intact(settings: Settings) -> None:
@@ -360,7 +360,7 @@ def test_archive_not_writable_leaves_warehouse_intact(settings: Settings) -> Non
     assert all(path.exists() for path in waiting)
     archive.unlink()
     archive.with_name("archive.moved").rename(archive)
-    assert ingest(settings, inbox_files(settings))[0].files_loaded == 2
+    assert ingest(settings, inbox_files(settings)).summary.files_loaded == 2
     assert unbalanced_files(settings) == []
 
 

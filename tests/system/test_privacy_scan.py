@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.ingest.batch import ingest
+from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse.export import export_period
 from tests.helpers import branch_report, evaluation, hearing, write_csv
@@ -176,7 +177,7 @@ def test_planted_personal_data_reaches_no_output_in_clear(
     queried = runner.invoke(
         app, ["query", "select * from meta.quarantine", "--format", "csv"], catch_exceptions=False
     )
-    export_period(settings, PERIOD, "csv")
+    export_period(settings, Period.coerce(PERIOD), "csv")
 
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     quarantined = con.execute("select count(*) from meta.quarantine").fetchone()

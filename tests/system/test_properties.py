@@ -95,7 +95,8 @@ def test_rows_accounted_for_and_same_bytes_load_nothing(
         home = _new_home(Path(folder))
         path = write_csv(home.inbox_dir / "messy.csv", "evaluations", rows, encoding)
         sent = path.read_bytes()
-        summary, (outcome,) = ingest(home, [path])
+        result = ingest(home, [path])
+        summary, (outcome,) = result.summary, result.outcomes
         event(f"file {outcome.outcome}, {'some' if summary.rows_loaded else 'no'} rows loaded")
 
         assert summary.rows_read == summary.rows_loaded + summary.rows_quarantined
@@ -109,7 +110,7 @@ def test_rows_accounted_for_and_same_bytes_load_nothing(
 
         before = warehouse_content(home), home_files(home)
         path.write_bytes(sent)
-        again, _ = ingest(home, [path])
+        again = ingest(home, [path]).summary
         assert (again.rows_loaded, again.files_duplicate) == (0, 1)
         assert (warehouse_content(home), home_files(home)) == before
 

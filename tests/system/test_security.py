@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from flows.ingest.batch import ingest
 from flows.ingest.inbox import inbox_files, safe_file_name
 from flows.ingest.readers import MAX_SHEET_ROWS
+from flows.periods import Period
 from flows.reports import write_reports
 from flows.settings import REPO_ROOT, Settings
 from flows.warehouse import Mode, open_warehouse
@@ -210,7 +211,8 @@ def test_symlink_in_inbox_is_refused_unread_with_a_reason(
     link.symlink_to(outside_secret)
     (inbox / "dirlink").symlink_to(outside_secret.parent, target_is_directory=True)
 
-    summary, outcomes = ingest(settings, inbox_files(settings))
+    result = ingest(settings, inbox_files(settings))
+    summary, outcomes = result.summary, result.outcomes
 
     by_name = {o.file_name: o for o in outcomes}
     assert by_name["good.csv"].outcome == "loaded" and summary.rows_loaded == 1
@@ -235,7 +237,8 @@ def test_temporary_files_are_left_for_later_not_refused(settings: Settings) -> N
     for path in (lock, partial):
         path.write_bytes(b"partial")
 
-    _summary, outcomes = ingest(settings, inbox_files(settings))
+    result = ingest(settings, inbox_files(settings))
+    outcomes = result.outcomes
 
     assert [o.file_name for o in outcomes] == ["good.csv"]
     assert lock.exists() and partial.exists()
@@ -266,9 +269,10 @@ def test_odd_file_names_are_cleaned_wherever_used_as_paths(settings: Settings) -
     refused = inbox / f"{odd}.txt"
     refused.write_text("not a table\n", encoding="utf-8")
 
-    _summary, outcomes = ingest(settings, [loaded, refused])
+    result = ingest(settings, [loaded, refused])
+    outcomes = result.outcomes
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
 
     assert {o.outcome for o in outcomes} == {"loaded", "rejected"}
     names = [o.file_name for o in outcomes] + list(_meta_files(settings))
@@ -318,14 +322,14 @@ def test_input_text_never_becomes_a_formula_in_workbooks_or_csv(
     ]
     ingest(settings, paths)
     with open_warehouse(settings, Mode.READ) as con:
-        written = write_reports(con, settings, "2026H1")
+        written = write_reports(con, settings, Period(2026, 1))
 
     workbooks = [p for p in written if p.suffix == ".xlsx"]
     assert any(p.name.endswith(".corrections.xlsx") for p in workbooks)
     for path in workbooks:
         assert "<f>" not in _sheet_xml(path), path.name
 
-    exported = export_period(settings, "2026H1", "csv", tmp_path / "export")
+    exported = export_period(settings, Period(2026, 1), "csv", tmp_path / "export")
     runner = CliRunner()
     from flows.cli import app
 

@@ -8,6 +8,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse.export import export_dir, export_period, metric_views
 from tests.warehouse_fixtures import evaluation, insert_rows, make_warehouse
@@ -48,9 +49,9 @@ def test_metric_views_are_public_views_with_a_period(warehouse: Settings) -> Non
 
 
 def test_export_parquet_holds_the_period_only(warehouse: Settings) -> None:
-    written = export_period(warehouse, "2026H1", "parquet")
+    written = export_period(warehouse, Period(2026, 1), "parquet")
 
-    folder = export_dir(warehouse, "2026H1")
+    folder = export_dir(warehouse, Period(2026, 1))
     assert folder == warehouse.home / "exports" / "2026H1"
     names = {t.path.name for t in written}
     assert {"evaluations.parquet", "hearings.parquet", "branch_reports.parquet"} <= names
@@ -71,7 +72,7 @@ def test_export_parquet_holds_the_period_only(warehouse: Settings) -> None:
 
 def test_export_csv_to_a_chosen_folder(warehouse: Settings, tmp_path: Path) -> None:
     out = tmp_path / "for-the-district"
-    written = export_period(warehouse, "2025H2", "csv", out)
+    written = export_period(warehouse, Period(2025, 2), "csv", out)
 
     counts = {t.name: t.rows for t in written}
     assert counts["evaluations"] == 1
@@ -82,4 +83,4 @@ def test_export_csv_to_a_chosen_folder(warehouse: Settings, tmp_path: Path) -> N
 
 def test_export_refuses_unknown_format(warehouse: Settings) -> None:
     with pytest.raises(ValueError, match="parquet"):
-        export_period(warehouse, "2026H1", "xlsx")
+        export_period(warehouse, Period(2026, 1), "xlsx")

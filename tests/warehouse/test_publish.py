@@ -67,13 +67,13 @@ def test_city_warehouse_equals_one_warehouse_with_both_offices(tmp_path: Path) -
         settings = load_settings(
             env={"MINYI_PUBLISH_DIR": str(publish_dir), "MINYI_OFFICE": office}, home=home
         )
-        ingest(settings, [p for p in files if p.stem.endswith(office)], period="2026H1")
+        ingest(settings, [p for p in files if p.stem.endswith(office)], period=Period(2026, 1))
         assert publish(settings) is not None
 
     both = load_settings(env={}, home=tmp_path / "both")
     shutil.copytree(generated.reference_dir, both.reference_dir)
     both.key_path.write_bytes(key)
-    ingest(both, files, period="2026H1")
+    ingest(both, files, period=Period(2026, 1))
 
     city = load_settings(env={}, home=tmp_path / "city")
     city.home.mkdir()

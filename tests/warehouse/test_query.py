@@ -152,7 +152,7 @@ def test_queries_during_an_ingest_both_complete(warehouse: Settings, tmp_path: P
     )
     try:
         assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-        summary, _ = ingest(warehouse, [path])
+        summary = ingest(warehouse, [path]).summary
     finally:
         stop.touch()
     out, err = reader.communicate(timeout=60)

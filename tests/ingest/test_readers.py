@@ -513,7 +513,7 @@ def test_xlsx_spanning_a_huge_area_is_refused_before_reading(
 def test_zip_bomb_is_refused(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "ZIP_BOMB_BYTES", 100_000)
+    monkeypatch.setattr(readers.workbook, "ZIP_BOMB_BYTES", 100_000)
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

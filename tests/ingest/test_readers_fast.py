@@ -178,11 +178,11 @@ def test_text_read_from_memory_is_the_text_read_as_a_stream(text: str, encoding:
         path = Path(folder) / "form.csv"
         data = text.encode(encoding)
         path.write_bytes(data)
-        streamed = outcome(lambda: readers._read_text_file(path))
-        in_memory = outcome(lambda: readers._read_text_file(path, data))
+        streamed = outcome(lambda: readers.text.read_text_file(path))
+        in_memory = outcome(lambda: readers.text.read_text_file(path, data))
         assert in_memory == streamed
-        decoded = outcome(lambda: readers._read_csv_bytes(path, data, encoding))
-        assert decoded == outcome(lambda: readers._read_csv(path, encoding))
+        decoded = outcome(lambda: readers.text._read_csv_bytes(path, data, encoding))
+        assert decoded == outcome(lambda: readers.text._read_csv(path, encoding))
 
 
 HEARING_HEADER = ["编号", "社区", "形式", "日期", "议题", "参加人数", "收集意见数", "办结数"]
@@ -190,23 +190,23 @@ HEARING_HEADER = ["编号", "社区", "形式", "日期", "议题", "参加人�
 
 def test_plain_text_is_read_column_wise() -> None:
     text = ",".join(HEARING_HEADER) + "\n007,东风社区,听证会,2026-03-05,加装电梯,35,12,10\n"
-    table = readers._plain_text_table(text, ",", 0)
+    table = readers.text._plain_text_table(text, ",", 0)
     assert table is not None and table.rows["topic"].tolist() == ["加装电梯"]
-    assert readers._plain_text_table(text.replace("加装电梯", '"加装,电梯"'), ",", 0) is None
+    assert readers.text._plain_text_table(text.replace("加装电梯", '"加装,电梯"'), ",", 0) is None
 
 
 def test_an_oversized_unquoted_field_is_refused_at_its_line(
     monkeypatch: Any, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(readers, "MAX_FIELD_CHARS", 70_000)
+    monkeypatch.setattr(readers.text, "MAX_FIELD_CHARS", 70_000)
     row = "001,东风社区,恳谈会,2026-04-01,停车,20,3,3\n"
     text = "编号,社区,形式,日期,议题,参加人数,收集意见数,办结数\n" + row * 3000
     text += "002,东风社区,恳谈会,2026-04-01," + "x" * 70_001 + ",20,3,3\n"
     path = tmp_path / "h.csv"
     path.write_text(text, encoding="utf-8")
     for read in (
-        lambda: readers._read_csv(path, "utf-8"),
-        lambda: readers._read_csv_bytes(path, path.read_bytes(), "utf-8"),
+        lambda: readers.text._read_csv(path, "utf-8"),
+        lambda: readers.text._read_csv_bytes(path, path.read_bytes(), "utf-8"),
     ):
         assert outcome(read) == (
             "rejected",
@@ -269,11 +269,11 @@ def test_a_sheet_read_as_a_grid_is_the_sheet_read_row_by_row(
 ) -> None:
     grid, merges = sheet
     filled = readers.merged_fill(merges, grid)
-    by_rows = outcome(lambda: readers._read_rows("表", grid, filled))
-    assert outcome(lambda: readers._read_grid("表", grid, len(grid[0]), filled)) == by_rows
+    by_rows = outcome(lambda: readers.workbook._read_rows("表", grid, filled))
+    assert outcome(lambda: readers.workbook._read_grid("表", grid, len(grid[0]), filled)) == by_rows
     # Both ways convert values with _row_texts: it must be cell_text.
     for row in grid:
-        assert readers._row_texts(row) == [readers.cell_text(value) for value in row]
+        assert readers.cells.row_texts(row) == [readers.cell_text(value) for value in row]
 
 
 def _find_header_by_kind(rows: list[tuple[int, readers.TextRow]]) -> readers.HeaderMatch | None:
@@ -332,7 +332,7 @@ def _looks_like_text_by_character(text: str) -> bool:
     if not visible:
         return True
     odd = sum(1 for ch in visible if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"))
-    common = sum(1 for ch in visible if readers._is_common_char(ch))
+    common = sum(1 for ch in visible if readers.text._is_common_char(ch))
     return odd <= len(visible) * 0.001 and common >= len(visible) * 0.95
 
 
@@ -389,7 +389,7 @@ LINE_PIECES = ["a", "社区", ",", "\n", "\r", "\r\n", "\x0b", "\u2028", " ", "x
 )
 @example(text="a\n" * 59 + "b" * 5000 + "\nc", count=60)  # the 60th line runs past the prefix
 def test_first_lines_are_the_first_of_all_lines(text: str, count: int) -> None:
-    assert readers._first_lines(text, count) == text.splitlines()[:count]
+    assert readers.text._first_lines(text, count) == text.splitlines()[:count]
 
 
 KEYS = {key for index in HEADER_INDEX.values() for key in index}
@@ -440,7 +440,7 @@ def test_memory_and_disk_read_the_same_workbooks_and_texts(
 
 def test_frames_are_object_columns_and_row_numbers() -> None:
     text = ",".join(HEARING_HEADER) + "\n007,东风社区,听证会,,加装电梯,035,12,10\n"
-    table = readers._plain_text_table(text, ",", 0)
+    table = readers.text._plain_text_table(text, ",", 0)
     assert table is not None
     assert all(str(t) == "object" for t in table.rows.dtypes[:-1])
     assert str(table.rows.dtypes["row_number"]) == "int64"

@@ -1,0 +1,309 @@
+"""Excel workbooks (.xlsx) through calamine: visible sheets as tables, merged cells filled,
+the corrections marker, and the archive checks made before calamine opens a file."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, repeat
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import python_calamine as calamine
+
+from flows.datasets import COLUMNS
+from flows.ingest.readers.cells import cell_text, is_number, is_number_type, row_texts
+from flows.ingest.readers.common import FileRejected, SheetTable, TextRow
+from flows.ingest.readers.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header, header_listing
+from flows.ingest.readers.tables import build_table, grid_table, is_serial_header
+
+# A workbook expanding past both limits is treated as a zip bomb.
+ZIP_BOMB_RATIO: Final = 50
+ZIP_BOMB_BYTES: Final = 200 * 1024 * 1024
+# calamine allocates every cell of a sheet's bounding box: two far-apart cells in a 5 KB file
+# would ask for terabytes and abort the process, so the box is measured first.
+MAX_SHEET_CELLS: Final = 30_000_000
+# Far more rows than any office's forms: a million empty formatted rows would take calamine
+# half a minute and hundreds of megabytes, so such sheets are refused before reading.
+MAX_SHEET_ROWS: Final = 500_000
+CORRECTION_SHEET: Final = "_minyi_correction"
+SHEET_REF = re.compile(rb'r="(?:([A-Z]{2,3})([0-9]+)|[A-Z]?([0-9]{6,}))"')
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def read_workbook(
+    path: Path, size: int, data: bytes | None = None
+) -> tuple[list[SheetTable], list[str], str | None]:
+    """Read every visible sheet holding a table; note the correction marker if present.
+
+    ``data``: the file's bytes when already read, for the archive checks.
+    """
+    _check_workbook_archive(path, size, data)
+    try:
+        book = calamine.CalamineWorkbook.from_path(path)
+    except calamine.PasswordError as error:
+        raise FileRejected("file_password_protected") from error
+    tables: list[SheetTable] = []
+    ignored: list[str] = []
+    unknown: list[HeaderMatch] = []
+    correction_of: str | None = None
+    for meta in book.sheets_metadata:
+        if meta.name == CORRECTION_SHEET:
+            correction_of = _correction_marker(book.get_sheet_by_name(meta.name))
+            continue
+        visible = meta.visible == calamine.SheetVisibleEnum.Visible
+        if not visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
+            continue
+        sheet = book.get_sheet_by_name(meta.name)
+        table, match = _read_sheet(sheet)
+        if table is not None and len(table.rows):
+            tables.append(table)
+            continue
+        ignored.append(meta.name)
+        if match is not None and table is None:
+            unknown.append(match)
+    if not tables:
+        if unknown:
+            raise FileRejected("file_unknown_kind", found=header_listing(unknown[0].cells, ""))
+        raise FileRejected("file_empty")
+    return tables, ignored, correction_of
+
+
+def correction_marker(path: Path) -> str | None:
+    """The hash of the file a minyi corrections workbook at ``path`` was written for; None for
+    any other workbook. Only the hidden marker sheet is read."""
+    book = calamine.CalamineWorkbook.from_path(path)
+    if CORRECTION_SHEET not in book.sheet_names:
+        return None
+    return _correction_marker(book.get_sheet_by_name(CORRECTION_SHEET))
+
+
+def _correction_marker(sheet: calamine.CalamineSheet) -> str:
+    """The source file hash in A1 of the correction sheet."""
+    grid = sheet.to_python(skip_empty_area=False, nrows=1)
+    value = cell_text(grid[0][0]) if grid and grid[0] else None
+    marker = (value or "").lower()
+    if not SHA256_HEX.fullmatch(marker):
+        raise FileRejected("file_bad_correction_marker", value=value or "-")
+    return marker
+
+
+def _read_sheet(sheet: calamine.CalamineSheet) -> tuple[SheetTable | None, HeaderMatch | None]:
+    """The table of one sheet, or None with the best header-like row when there is none."""
+    grid = sheet.to_python(skip_empty_area=False)
+    filled = merged_fill(sheet.merged_cell_ranges or [], grid)
+    width = len(grid[0]) if grid else 0
+    if width and all(len(row) == width for row in grid):
+        return _read_grid(sheet.name, grid, width, filled)
+    return _read_rows(sheet.name, grid, filled)
+
+
+def _read_grid(
+    name: str, grid: list[list[Any]], width: int, filled: dict[int, dict[int, object]]
+) -> tuple[SheetTable | None, HeaderMatch | None]:
+    """``_read_rows`` of a rectangular sheet (as calamine gives them), column-wise."""
+    cells = row_texts(list(chain.from_iterable(grid)))
+    shape = (len(grid), width)
+    texts = np.fromiter(cells, dtype=object, count=len(cells)).reshape(shape)
+    present = texts != None  # noqa: E711 (element-wise)
+    # The header is looked for with merged cells filled (none read as a date).
+    scan, scan_present = texts, present
+    if filled:
+        scan, scan_present = texts.copy(), present.copy()
+        for index, merged in filled.items():
+            for col, value in merged.items():
+                scan[index, col] = text = cell_text(value)
+                scan_present[index, col] = text is not None
+    nonblank = np.flatnonzero(scan_present.any(axis=1))[:HEADER_SCAN_ROWS]
+    match = find_header([(i + 1, scan[i].tolist()) for i in nonblank.tolist()])
+    if match is None or match.kind is None:
+        return None, match
+    date_kinds = {c.name for c in COLUMNS[match.kind] if c.kind == "date"}
+    dates = frozenset(i for i, name in match.mapping.items() if name in date_kinds)
+    serials = [i for i, text in enumerate(match.cells) if is_serial_header(text)]
+    start = match.row_number
+    data = texts[start:]
+    for col in dates:
+        # Only numbers read differently as dates (Excel date serials).
+        column = [row[col] for row in grid[start:]]
+        if any(is_number_type(kind) for kind in set(map(type, column))):
+            for i, value in enumerate(column):
+                if is_number(value):
+                    data[i, col] = cell_text(value, True)
+    # Judged before merged cells are filled: a row whose only values come from a merged cell
+    # above (or a pre-printed 序号) is a blank row of the form. (Read as dates or not, values
+    # are text.)
+    present = present[start:].copy()
+    values = present.sum(axis=1)
+    if serials:
+        values -= present[:, serials].sum(axis=1)
+    for index, merged in filled.items():
+        if index >= start:
+            for col, value in merged.items():
+                data[index - start, col] = text = cell_text(value, col in dates)
+                present[index - start, col] = text is not None
+    rows = values > 0
+    numbers = np.arange(start + 1, len(grid) + 1, dtype=np.int64)
+    return grid_table(match, name, data[rows], numbers[rows], present[rows]), match
+
+
+def _read_rows(
+    name: str, grid: list[list[Any]], filled: dict[int, dict[int, object]]
+) -> tuple[SheetTable | None, HeaderMatch | None]:
+    """The table of a sheet's rows, or None with the best header-like row when there is none."""
+
+    def with_merges(index: int, cells: TextRow, dates: frozenset[int] = frozenset()) -> TextRow:
+        for col, value in filled.get(index, {}).items():
+            cells[col] = cell_text(value, col in dates)
+        return cells
+
+    # Rows converted while looking for the header, before merged cells are filled: the data
+    # rows among them are not converted twice.
+    converted: dict[int, TextRow] = {}
+    scanned: list[tuple[int, TextRow]] = []
+    for index, row in enumerate(grid):
+        cells = converted[index] = row_texts(row)
+        if index in filled:
+            cells = with_merges(index, cells.copy())
+        if cells.count(None) < len(cells):
+            scanned.append((index + 1, cells))
+            if len(scanned) == HEADER_SCAN_ROWS:
+                break
+    match = find_header(scanned)
+    if match is None or match.kind is None:
+        return None, match
+    date_kinds = {c.name for c in COLUMNS[match.kind] if c.kind == "date"}
+    dates = frozenset(i for i, name in match.mapping.items() if name in date_kinds)
+    serials = {i for i, text in enumerate(match.cells) if is_serial_header(text)}
+
+    def records() -> Iterator[tuple[int, TextRow]]:
+        for index in range(match.row_number, len(grid)):
+            row = grid[index]
+            known = converted.pop(index, None)
+            cells = row_texts(row) if known is None else known.copy()
+            for col in dates:
+                # Only numbers read differently as dates (Excel date serials).
+                if col < len(row) and is_number(row[col]):
+                    cells[col] = cell_text(row[col], True)
+            # Judged before merged cells are filled: a row whose only values come from a
+            # merged cell above (or a pre-printed 序号) is a blank row of the form.
+            values = len(cells) - cells.count(None)
+            if values == 0 or (
+                serials
+                and values == sum(1 for i in serials if i < len(cells) and cells[i] is not None)
+            ):
+                continue
+            yield index + 1, with_merges(index, cells, dates) if index in filled else cells
+
+    return build_table(match, name, records()), match
+
+
+def merged_fill(
+    ranges: Iterable[tuple[tuple[int, int], tuple[int, int]]], grid: Sequence[Sequence[object]]
+) -> dict[int, dict[int, object]]:
+    """Values for cells hidden under vertical merges, by row and column: the top value.
+
+    A community name merged down a block of rows applies to every row of the block; it is
+    filled down the block's first column. Horizontal merges (titles, notes) keep their
+    value in the first cell only.
+    """
+    filled: dict[int, dict[int, object]] = {}
+    for (top, left), (bottom, _right) in ranges:
+        if bottom <= top or top >= len(grid) or left >= len(grid[top]):
+            continue
+        for row in range(top + 1, min(bottom, len(grid) - 1) + 1):
+            filled.setdefault(row, {})[left] = grid[top][left]
+    return filled
+
+
+def _check_workbook_archive(path: Path, size: int, data: bytes | None = None) -> None:
+    """Refuse a workbook zip that is not an .xlsx, expands too far, or spans huge sheets."""
+    try:
+        with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if "xl/workbook.xml" not in names:
+                raise FileRejected("file_unsupported", suffix=path.suffix.lower() or path.name)
+            expanded = sum(m.file_size for m in members)
+            if expanded > ZIP_BOMB_BYTES and expanded > ZIP_BOMB_RATIO * size:
+                raise FileRejected("file_zip_bomb", uncompressed=expanded, compressed=size)
+            for member in members:
+                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(
+                    ".xml"
+                ):
+                    _check_sheet_extent(archive, member)
+    except zipfile.BadZipFile as error:
+        raise FileRejected("file_corrupt", suffix=path.suffix.lower()) from error
+
+
+def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Refuse a sheet whose cell references span more than MAX_SHEET_CELLS cells.
+
+    Only deep rows (6+ digits) and wide columns (AA onwards) are collected: rows below
+    100000 and columns up to Z are assumed, which keeps the scan fast on ordinary sheets.
+    """
+    max_row, max_col = 99_999, 26
+    tail = b""
+    rows = RowCounter()
+    with archive.open(member) as stream:
+        for block in iter(lambda: stream.read(1 << 22), b""):
+            chunk = tail + block
+            for letters, row, deep_row in SHEET_REF.findall(chunk):
+                if letters:
+                    max_col = max(max_col, _column_number(letters))
+                max_row = max(max_row, int(row or deep_row))
+            tail = chunk[-32:]
+            # Rows and cells without an r="..." reference take the next position: count them.
+            rows.feed(block)
+            if rows.rows > MAX_SHEET_ROWS:
+                break
+    sheet = Path(member.filename).stem
+    max_row, max_col = max(max_row, rows.rows), max(max_col, rows.widest)
+    if max_row * max_col > MAX_SHEET_CELLS:
+        raise FileRejected("file_sheet_too_large", sheet=sheet, rows=max_row, columns=max_col)
+    if max_row > MAX_SHEET_ROWS:
+        raise FileRejected("file_sheet_too_many_rows", sheet=sheet, limit=MAX_SHEET_ROWS)
+
+
+_CELL_TAGS: Final = (b"<c ", b"<c>", b"<c/>")
+
+
+class RowCounter:
+    """Counts ``<row>`` elements of a sheet's XML fed in blocks, and the most cells in one."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.widest = 0
+        self._pending = b""
+        self._pending_cells = 0
+
+    def feed(self, block: bytes) -> None:
+        """Count the rows completed by ``block``; the last, open row waits for the next block."""
+        parts = (self._pending + block).split(b"<row")
+        self._pending = parts.pop()
+        if parts:
+            counts = [
+                sum(cells)
+                for cells in zip(
+                    *(map(bytes.count, parts, repeat(tag)) for tag in _CELL_TAGS), strict=True
+                )
+            ]
+            counts[0] += self._pending_cells
+            self._pending_cells = 0
+            self.rows += len(parts)
+            self.widest = max(self.widest, *counts)
+        if len(self._pending) > 1 << 22:
+            # One enormous row: keep its count, not its bytes (a tag may straddle the cut).
+            self._pending_cells += sum(self._pending.count(tag) for tag in _CELL_TAGS)
+            self._pending = self._pending[-8:]
+
+
+def _column_number(letters: bytes) -> int:
+    """Excel column letters as a 1-based number: A -> 1, AA -> 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number

@@ -14,14 +14,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from flows.datasets import BRANCH_KINDS, COLUMNS, HEARING_KINDS, ROLES, VERDICTS, Kind
-from flows.demo.generate import (
-    BAD_ROWS,
-    EVALUATORS_FILE,
-    ROSTER_PERIODS,
-    generate,
-    period_label,
-    write_registry,
-)
+from flows.demo.generate import generate
+from flows.demo.halfyears import period_label
+from flows.demo.registry import EVALUATORS_FILE, ROSTER_PERIODS, write_registry
+from flows.demo.spoil import BAD_ROWS
 from flows.periods import Period, parse_period
 from flows.settings import REPO_ROOT, Settings
 

@@ -17,7 +17,7 @@ OUT_DIR = BENCH_DIR / "out"
 CACHE_DIR = OUT_DIR / "cache"
 PERIOD = Period(2026, 1)
 
-# File names the generator writes at scale, by dataset (see flows.demo.generate._write_many).
+# File names the generator writes at scale (see flows.demo.submissions.write_per_subdistrict).
 _NAME_PARTS: dict[str, Kind] = {
     "代表评议": "evaluations",
     "听证恳谈走访记录": "hearings",

@@ -122,6 +122,8 @@ def test_health_check_answers_only_for_a_healthy_api(
     assert server.is_healthy(url + "/"), "a trailing slash is the same API"
     handler.status = 503
     assert not server.is_healthy(url)
+    handler.status = 204
+    assert not server.is_healthy(url), "only Prefect's 200 counts, not any answer"
     assert not server.is_healthy(url.replace("/api", "/elsewhere"))
     assert not server.is_healthy(server.local_api_url(server.free_port()))
     assert not server.is_healthy("not a url")

@@ -115,6 +115,23 @@ def hearings_and_reports(inbox: Path) -> list[Path]:
     ]
 
 
+def inbox_batch(settings: Settings) -> list[Path]:
+    """Three inbox files of every kind: seven rows, two of which break a rule."""
+    inbox = settings.inbox_dir
+    return [
+        write_csv(
+            inbox / "e.csv",
+            "evaluations",
+            [
+                evaluation(evaluator="甲"),
+                evaluation(evaluator="乙", verdict="不满意"),
+                evaluation(evaluator="丙", service_attitude="9"),
+            ],
+        ),
+        *hearings_and_reports(inbox),
+    ]
+
+
 @dataclass
 class CheckedFile:
     """One file after staging and validation: its outcome and its rows, typed."""
@@ -149,3 +166,30 @@ def ingest_paths(settings: Settings, paths: list[Path]) -> LoadSummary:
     """Ingest files as one batch and return the totals."""
     summary = ingest(settings, paths).summary
     return summary
+
+
+def return_fixed_workbook(settings: Settings) -> Path:
+    """Load the batch, write the reports, fix the rating in e.csv's corrections workbook as an
+    organizer would (openpyxl) and load it back; the workbook's path in the reports."""
+    import openpyxl
+
+    from flows.periods import Period
+    from flows.reports import write_reports
+    from flows.warehouse import Mode, open_warehouse
+
+    ingest(settings, inbox_batch(settings))
+    with open_warehouse(settings, Mode.READ) as con:
+        written = write_reports(con, settings, Period(2026, 1))
+    (workbook,) = [p for p in written if p.name == "e.corrections.xlsx"]
+    quality = settings.reports_dir / "2026H1" / "quality.zh.html"
+    assert "“服务态度”评分 9 超出 1-5 范围。" in quality.read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(workbook)  # the organizer fixes the rating, keeps the rest
+    sheet = book.worksheets[0]
+    column = [c.value for c in sheet[1]].index("服务态度") + 1
+    assert sheet.cell(row=2, column=column).value == "9"
+    sheet.cell(row=2, column=column).value = "4"
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    book.save(settings.inbox_dir / workbook.name)
+    summary = ingest(settings, [settings.inbox_dir / workbook.name]).summary
+    assert (summary.rows_loaded, summary.rows_quarantined) == (1, 0)
+    return workbook

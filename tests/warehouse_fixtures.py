@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from flows.settings import load_settings
+from flows.settings import Settings, load_settings
 from flows.warehouse import (
     STORAGE_COMPATIBILITY,
     connect,
@@ -80,3 +80,19 @@ def rows_as_dicts(
     cursor = con.execute(query, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def as_if_written_by_an_older_minyi(settings: Settings) -> None:
+    """No schema fingerprint, a macro the reports use missing, a metric view missing, and
+    columns added since missing."""
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("drop table meta.schema_state")
+    con.execute("drop macro meta.subdistrict")
+    con.execute("drop macro meta.org_subdistrict")
+    con.execute("alter table ref.communities drop column subdistrict")
+    con.execute("alter table ref.organisations drop column subdistrict")
+    con.execute("drop view metrics._open_quarantine")
+    con.execute("alter table meta.files drop column corrects")
+    con.execute("drop view metrics.satisfaction")
+    con.execute("drop macro meta.wilson_low")
+    con.close()

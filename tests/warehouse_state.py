@@ -19,6 +19,15 @@ _TABLES = {
     "meta.files": "run_id, received_at",
     "meta.file_receipts": "run_id, received_at",
 }
+# The columns of core.* compared by :func:`snapshot`: what a load decides, not when or by whom.
+CORE_COLUMNS = {
+    "evaluations": "period, community_id, evaluator_key, role, verdict, service_attitude, "
+    "comments, evaluated_on, sheet, row_number, file_hash, superseded_by",
+    "hearings": "record_key, period, community_id, kind, attendees, opinions_resolved, "
+    "file_hash, superseded_by",
+    "branch_reports": "period, org_id, members_total, members_participating, took_part, "
+    "file_hash, superseded_by",
+}
 # The part of a home a rebuild from the archive reproduces (it replays loaded files only).
 REBUILT_TABLES = ("core.evaluations", "core.hearings", "core.branch_reports", "meta.quarantine")
 
@@ -30,6 +39,25 @@ def query(settings: Settings, statement: str, params: list[Any] | None = None) -
         return con.execute(statement, params or []).fetchall()
     finally:
         con.close()
+
+
+def snapshot(settings: Settings) -> dict[str, list[tuple]]:
+    """Every table's content, without run ids and timestamps."""
+    tables = {
+        name: query(settings, f"select {cols} from core.{name} order by all")
+        for name, cols in CORE_COLUMNS.items()
+    }
+    tables["quarantine"] = query(
+        settings,
+        "select file_name, sheet, row_number, column_name, value, rule from meta.quarantine "
+        "order by all",
+    )
+    tables["files"] = query(
+        settings,
+        "select file_hash, file_name, status, rows_read, rows_loaded, rows_quarantined "
+        "from meta.files order by all",
+    )
+    return tables
 
 
 def warehouse_content(settings: Settings) -> dict[str, list[tuple]]:

@@ -1,0 +1,183 @@
+"""minyi status: where it looks for the server, the warehouse's runs, the lines it prints."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flows.ingest.inbox import InboxSplit
+from flows.messages import msg
+from flows.service import server, status
+from flows.service.status import DeploymentInfo, FlowRunInfo, ServiceStatus
+from flows.settings import Settings
+from flows.warehouse import connection as connection_module
+from tests.helpers import evaluation, write_csv
+from tests.processes import FakeClock, hold_file, release
+from tests.warehouse_fixtures import insert_rows, make_warehouse
+
+JAN_4_22H_UTC = datetime(2026, 1, 4, 22, 0, tzinfo=UTC)  # 2026-01-05 06:00 in Shanghai
+
+
+def test_local_time_is_shanghai() -> None:
+    assert status.local_time(datetime(2026, 1, 4, 22, 0, tzinfo=UTC), "Asia/Shanghai") == (
+        "2026-01-05 06:00"
+    )
+    assert status.local_time(None, "Asia/Shanghai") == "-"
+
+
+def test_status_without_a_server(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    con = make_warehouse(settings.home)
+    started = datetime(2026, 7, 4, 22, 0, tzinfo=UTC)
+    insert_rows(
+        con,
+        "meta.runs",
+        [{"run_id": "r1", "started_at": started, "status": "completed", "rows_loaded": 12}],
+    )
+    con.close()
+    write_csv(settings.inbox_dir / "forms.csv", "evaluations", [evaluation()])
+    (settings.inbox_dir / "~$forms.xlsx").write_text("lock")
+    port = server.free_port()
+
+    found = status.service_status(settings, port)
+    lines = status.status_lines(found, settings)
+
+    assert not found.server_up
+    assert found.api_url == f"http://127.0.0.1:{port}/api"
+    assert found.warehouse_runs is not None and found.warehouse_runs[0]["run_id"] == "r1"
+    text = "\n".join(lines)
+    assert f"127.0.0.1:{port}" in text
+    assert "2026-07-05 06:00" in text
+    assert "~$forms.xlsx" in text
+
+
+def test_status_looks_where_the_user_pointed_first(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MINYI_PREFECT_PORT", raising=False)
+    note = settings.home / ".serve.json"
+    settings.home.mkdir(parents=True, exist_ok=True)
+    note.write_text(json.dumps({"api_url": "http://127.0.0.1:5000/api"}), encoding="utf-8")
+    monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere:4200/api")
+    assert status.status_api_url(settings, 4300) == "http://elsewhere:4200/api"
+    monkeypatch.delenv("PREFECT_API_URL")
+    assert status.status_api_url(settings, 4300) == "http://127.0.0.1:5000/api"
+    note.write_text("{damaged", encoding="utf-8")
+    assert status.status_api_url(settings, 4300) == "http://127.0.0.1:4300/api"
+    note.unlink()
+    assert status.status_api_url(settings, None) == "http://127.0.0.1:4200/api"
+    assert status.status_api_url(settings, 0) == "http://127.0.0.1:4200/api", (
+        "port 0 means any free port for serve; status looks at the default"
+    )
+
+
+def test_status_before_the_first_run_says_so(settings: Settings) -> None:
+    assert status.read_warehouse_runs(settings) == (
+        None,
+        msg("status_warehouse_missing", settings.lang),
+    )
+
+
+def test_status_lists_the_latest_warehouse_runs_first(settings: Settings) -> None:
+    con = make_warehouse(settings.home)
+    insert_rows(
+        con,
+        "meta.runs",
+        [
+            {"run_id": f"r{n}", "started_at": JAN_4_22H_UTC + timedelta(days=n), "status": "x"}
+            for n in range(7)
+        ],
+    )
+    con.close()
+    runs, note = status.read_warehouse_runs(settings, limit=3)
+    assert note is None
+    assert runs is not None and [r["run_id"] for r in runs] == ["r6", "r5", "r4"]
+
+
+def test_status_while_a_run_writes_the_warehouse(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run holds the warehouse: status says so instead of failing or waiting a minute."""
+    make_warehouse(settings.home).close()
+    clock = FakeClock()
+    monkeypatch.setattr(connection_module, "time", clock)
+    holder = hold_file(settings.warehouse_path)
+    try:
+        runs, note = status.read_warehouse_runs(settings)
+    finally:
+        release(holder)
+    assert runs is None
+    assert note == msg("status_warehouse_busy", settings.lang)
+    assert clock.now < 10 < settings.lock_timeout_seconds, "a few seconds, not the lock timeout"
+
+
+def _service(**changes: object) -> ServiceStatus:
+    values: dict[str, object] = {
+        "api_url": "http://127.0.0.1:4200/api",
+        "server_up": True,
+        "deployments": [],
+        "flow_runs": [],
+        "warehouse_runs": [],
+        "warehouse_note": None,
+        "backlog": InboxSplit([], []),
+    }
+    values.update(changes)
+    return ServiceStatus(**values)  # type: ignore[arg-type]
+
+
+def test_status_lines_show_deployments_and_runs_in_office_time(settings: Settings) -> None:
+    deployments = [
+        DeploymentInfo(
+            "semiannual-run/minyi", False, ["cron 0 6 5 1,7 * (Asia/Shanghai)"], [JAN_4_22H_UTC]
+        ),
+        DeploymentInfo("ingest-inbox/minyi", True, ["every 15 min"], []),
+    ]
+    runs = [
+        FlowRunInfo("ingest-inbox", "calm-fox", "Crashed", JAN_4_22H_UTC, None, "lost heartbeat"),
+        FlowRunInfo("ingest-inbox", "red-owl", "Completed", None, None, "All states completed."),
+    ]
+    lines = status.status_lines(_service(deployments=deployments, flow_runs=runs), settings)
+    text = "\n".join(lines)
+
+    assert lines[0] == msg("status_server_up", "zh", url="http://127.0.0.1:4200/api")
+    semiannual = next(line for line in lines if "semiannual-run/minyi" in line)
+    assert "2026-01-05 06:00" in semiannual
+    inbox = next(line for line in lines if "ingest-inbox/minyi" in line)
+    assert msg("status_paused", "zh") in inbox
+    assert msg("status_next", "zh", when=msg("status_none", "zh")) in inbox
+    assert "lost heartbeat" in text, "a crashed run says why"
+    assert "All states completed." not in text, "a completed run needs no message"
+    assert "  -  " in next(line for line in lines if "red-owl" in line), "no start time: -"
+
+
+def test_status_lines_without_a_server_or_deployments(settings: Settings) -> None:
+    down = status.status_lines(_service(server_up=False), settings)
+    assert down[0] == msg("status_server_down", "zh", url="http://127.0.0.1:4200/api")
+    assert not any(msg("status_deployments", "zh", tz="Asia/Shanghai") in line for line in down)
+
+    up = status.status_lines(_service(), settings)
+    assert "  " + msg("status_no_deployments", "zh") in up
+
+
+def test_status_lines_show_why_the_warehouse_cannot_be_read(settings: Settings) -> None:
+    note = msg("status_warehouse_busy", "en")
+    lines = status.status_lines(_service(warehouse_note=note), settings)
+    assert "  " + note in lines
+
+
+def test_status_lines_list_files_still_being_written(settings: Settings) -> None:
+    backlog = InboxSplit([Path("a.csv"), Path("b.csv")], [Path("~$c.xlsx")])
+    lines = status.status_lines(_service(backlog=backlog), settings)
+    assert msg("status_inbox", "zh", waiting=2, writing=1) in lines
+    assert lines[-1] == "  … ~$c.xlsx"
+
+
+def test_schedules_are_described_for_people() -> None:
+    from prefect.schedules import Cron, Interval
+
+    cron = Cron("0 6 5 1,7 *", timezone="Asia/Shanghai")
+    assert status._describe_schedule(cron) == "cron 0 6 5 1,7 * (Asia/Shanghai)"
+    assert status._describe_schedule(Interval(timedelta(minutes=15))) == "every 15 min"

@@ -761,6 +761,72 @@ _SECURITY: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+# --- Topic tagging (flows/topics/): the taxonomy file's problems, and `python -m flows.topics`.
+# Added in one block by the topics branch; the lead carries them over to the .po files.
+_TOPICS: Final[dict[str, tuple[str, str]]] = {
+    "topics_file": ("主题表 {path}{where}：{problem}", "Topics file {path}{where}: {problem}"),
+    "topics_line": (" 第 {line} 行", ", line {line}"),
+    "topics_missing": (
+        "文件不存在。请检查设置 topics（环境变量 MINYI_TOPICS）。",
+        "the file does not exist. Check the topics setting (MINYI_TOPICS).",
+    ),
+    "topics_unreadable": ("无法读取文件（{error}）。", "the file cannot be read ({error})."),
+    "topics_not_text": (
+        "不是 UTF-8 或 GBK 编码的文本。请在 Excel 中“另存为 CSV UTF-8”。",
+        'is not UTF-8 or GBK text. In Excel, use Save As "CSV UTF-8".',
+    ),
+    "topics_not_csv": ("无法按 CSV 读取（{error}）。", "cannot be read as CSV ({error})."),
+    "topics_missing_columns": (
+        "表头缺少列 {columns}。需要 topic、name_zh、name_en、keywords 四列，examples 可选。",
+        "the header lacks {columns}. The columns topic, name_zh, name_en and keywords are "
+        "needed; examples is optional.",
+    ),
+    "topics_row_columns": (
+        "这一行有 {found} 列，表头只有 {expected} 列。关键词之间请用 | 分隔，不要用逗号。",
+        "this row has {found} fields but the header {expected}. Separate keywords with |, "
+        "not commas.",
+    ),
+    "topics_empty_code": ("topic 列（主题代码）为空。", "the topic column (the code) is empty."),
+    "topics_bad_code": (
+        "主题代码 {code} 只能包含英文字母、数字、下划线和连字符。",
+        "the topic code {code} may hold only letters, digits, _ and -.",
+    ),
+    "topics_missing_name": (
+        "主题 {code} 的 {column} 为空。",
+        "topic {code} has an empty {column}.",
+    ),
+    "topics_keyword_punctuation": (
+        "关键词“{keyword}”含有标点或空格，永远不会匹配。关键词之间请用 | 分隔。",
+        'the keyword "{keyword}" holds punctuation or a space and can never match. '
+        "Separate keywords with |.",
+    ),
+    "topics_no_topics": ("没有任何主题行。", "there is no topic row."),
+    "topics_duplicate": (
+        "主题代码 {code} 与第 {first} 行重复。",
+        "the topic code {code} is already used on line {first}.",
+    ),
+    "topics_second_fallback": (
+        "主题 {code} 没有关键词，但第 {first} 行的 {other} 已经是兜底主题（不匹配任何关键词的意见归入它）。"
+        "只有一个主题可以没有关键词。",
+        "topic {code} has no keywords, but {other} on line {first} is already the fallback "
+        "(for opinions that match no keyword). Only one topic may have no keywords.",
+    ),
+    "topics_other_reserved": (
+        "主题代码 {code} 留给兜底主题：请给它去掉关键词，或改用其他代码。",
+        "the topic code {code} is kept for the fallback topic: remove its keywords or use "
+        "another code.",
+    ),
+    "topics_check_ok": (
+        "主题表 {path}：{topics} 个主题，{keywords} 个关键词，{hints} 个提示词，兜底主题 {fallback}。",
+        "Topics file {path}: {topics} topics, {keywords} keywords, {hints} hints, fallback "
+        "{fallback}.",
+    ),
+    "topics_example_missed": (
+        "示例未归入其主题 {code}（第 {line} 行）：{example} → {found}",
+        "An example of {code} (line {line}) is not tagged with it: {example} -> {found}",
+    ),
+}
+
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_CLI,
     **_READING,
@@ -770,6 +836,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     **_GENERATE,
     **_SERVE,
     **_SECURITY,
+    **_TOPICS,
 }
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flows.topics.taxonomy import Taxonomy
-from flows.topics.tokens import is_term, load_stopwords, normalise, tokenize, words
+from flows.topics.tokens import clauses, is_term, load_stopwords, normalise, segment, words
 
 # Answers on a form that hold no opinion: nothing to tag.
 _NOTHING = re.compile(
@@ -50,6 +50,8 @@ class Matcher:
 
     by_first_word: dict[str, tuple[Term, ...]]
     by_text: dict[str, tuple[Term, ...]]
+    # The terms found in each clause seen: opinions repeat clauses (希望尽快解决).
+    seen: dict[str, tuple[Term, ...]] = field(default_factory=dict, compare=False)
 
 
 @lru_cache(maxsize=8)
@@ -76,7 +78,21 @@ def says_nothing(text: str | None) -> bool:
     return text is None or bool(_NOTHING.fullmatch(normalise(text)))
 
 
-def _clause_matches(clause: list[str], found: Matcher) -> list[tuple[int, int, Term]]:
+_SEEN_LIMIT = 200_000
+
+
+def _clause_terms(clause: str, found: Matcher) -> tuple[Term, ...]:
+    """The terms found in one normalised clause, remembered for the next time it comes."""
+    terms = found.seen.get(clause)
+    if terms is None:
+        terms = tuple(term for _, _, term in _clause_matches(segment(clause), found))
+        if len(found.seen) >= _SEEN_LIMIT:
+            found.seen.clear()
+        found.seen[clause] = terms
+    return terms
+
+
+def _clause_matches(clause: Sequence[str], found: Matcher) -> list[tuple[int, int, Term]]:
     matches: list[tuple[int, int, Term]] = []
     for start, word in enumerate(clause):
         for term in found.by_first_word.get(word, ()):
@@ -84,11 +100,15 @@ def _clause_matches(clause: list[str], found: Matcher) -> list[tuple[int, int, T
             if tuple(clause[start:end]) == term.words:
                 matches.append((start, end, term))
     # A term inside a longer one (医院 in 大医院, 培训 in 校外培训) does not count on its own.
-    kept = [
-        (start, end, term)
-        for start, end, term in matches
-        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in matches)
-    ]
+    kept = (
+        matches
+        if len(matches) < 2
+        else [
+            (start, end, term)
+            for start, end, term in matches
+            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in matches)
+        ]
+    )
     covered = {position for start, end, _ in kept for position in range(start, end)}
     for position, word in enumerate(clause):
         if position not in covered and len(word) >= 3:
@@ -109,12 +129,11 @@ def _compound_terms(word: str, found: Matcher) -> list[Term]:
     return terms
 
 
-def term_hits(text: str, taxonomy: Taxonomy) -> dict[int, list[Term]]:
+def term_hits(text: str, found: Matcher) -> dict[int, list[Term]]:
     """The keywords and hints found in ``text``, by position of their topic in the taxonomy."""
-    found = matcher(taxonomy)
     hits: dict[int, list[Term]] = {}
-    for clause in tokenize(text):
-        for _, _, term in _clause_matches(clause, found):
+    for clause in clauses(text):
+        for term in _clause_terms(clause, found):
             hits.setdefault(term.topic, []).append(term)
     return hits
 
@@ -127,10 +146,10 @@ def _scores(hits: dict[int, list[Term]]) -> dict[int, int]:
     }
 
 
-def _topics(text: str, taxonomy: Taxonomy) -> list[str]:
+def _topics(text: str, taxonomy: Taxonomy, found: Matcher) -> list[str]:
     if says_nothing(text):
         return []
-    scores = _scores(term_hits(text, taxonomy))
+    scores = _scores(term_hits(text, found))
     ranked = sorted(
         (position for position, score in scores.items() if score >= THRESHOLD),
         key=lambda position: (-scores[position], position),
@@ -145,12 +164,13 @@ def classify(texts: Sequence[str], taxonomy: Taxonomy) -> list[list[str]]:
 
     Identical texts are segmented once.
     """
+    found = matcher(taxonomy)
     seen: dict[str, list[str]] = {}
     result: list[list[str]] = []
     for text in texts:
         topics = seen.get(text)
         if topics is None:
-            topics = seen[text] = _topics(text, taxonomy)
+            topics = seen[text] = _topics(text, taxonomy, found)
         result.append(list(topics))
     return result
 
@@ -161,7 +181,7 @@ def explain(text: str, taxonomy: Taxonomy) -> dict[str, list[str]]:
         taxonomy.topics[position].code: [
             term.text if term.weight == KEYWORD else f"{term.text}?" for term in terms
         ]
-        for position, terms in term_hits(text, taxonomy).items()
+        for position, terms in term_hits(text, matcher(taxonomy)).items()
     }
 
 

@@ -75,10 +75,11 @@ def clauses(text: str) -> list[str]:
     return [piece for piece in _CLAUSE_BREAK.split(normalise(text)) if piece]
 
 
-def _clause_tokens(clause: str, segmenter: jieba.Tokenizer) -> tuple[str, ...]:
+def segment(clause: str) -> tuple[str, ...]:
+    """The words of one clause as :func:`clauses` gives it (remembered for repeats)."""
     found = _clause_cache.get(clause)
     if found is None:
-        found = tuple(word for word in segmenter.cut(clause, HMM=False) if not word.isspace())
+        found = tuple(word for word in tokenizer().cut(clause, HMM=False) if not word.isspace())
         if len(_clause_cache) >= _CACHE_LIMIT:
             _clause_cache.clear()
         _clause_cache[clause] = found
@@ -87,8 +88,7 @@ def _clause_tokens(clause: str, segmenter: jieba.Tokenizer) -> tuple[str, ...]:
 
 def tokenize(text: str) -> list[list[str]]:
     """The words of each clause of ``text``: a phrase never spans a punctuation mark."""
-    segmenter = tokenizer()
-    return [list(_clause_tokens(clause, segmenter)) for clause in clauses(text)]
+    return [list(segment(clause)) for clause in clauses(text)]
 
 
 def words(text: str) -> list[str]:

@@ -27,7 +27,11 @@ def test_scores_by_hand() -> None:
 
 
 def test_obvious_share_counts_topic_opinion_pairs() -> None:
-    rows = [row("parking", "小区停车难"), row("parking|safety", "车太多，晚上不敢出门"), row("other")]
+    rows = [
+        row("parking", "小区停车难"),
+        row("parking|safety", "车太多，晚上不敢出门"),
+        row("other"),
+    ]
     assert obvious_share(rows) == (1, 3)
 
 

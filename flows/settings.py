@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = REPO_ROOT / "sql"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_HOME = REPO_ROOT / "data"
+DEFAULT_TOPICS = DEFAULT_HOME / "topics.csv"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Settings:
     publish_dir: str = ""
     # This office's name in the published layout; empty = the name of the home folder.
     office: str = ""
+    # The topic taxonomy opinions are tagged with (CSV); empty = the shipped data/topics.csv.
+    # A relative path is read from the home folder.
+    topics: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -121,6 +125,13 @@ class Settings:
         return self.office or self.home.name
 
     @property
+    def topics_path(self) -> Path:
+        """The topic taxonomy file: the ``topics`` setting, else the shipped one."""
+        if not self.topics:
+            return DEFAULT_TOPICS
+        return (self.home / Path(self.topics).expanduser()).resolve()
+
+    @property
     def prefect_home(self) -> Path:
         """Default PREFECT_HOME when the user has not set one."""
         return self.home / "prefect"
@@ -149,6 +160,7 @@ _ENV = {
     "dask_address": "MINYI_DASK_ADDRESS",
     "publish_dir": "MINYI_PUBLISH_DIR",
     "office": "MINYI_OFFICE",
+    "topics": "MINYI_TOPICS",
 }
 
 

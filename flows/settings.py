@@ -164,14 +164,22 @@ _ENV = {
 }
 
 
-def _coerce(name: str, raw: Any) -> Any:
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """``raw`` as the type of setting ``name``; ValueError naming ``source`` (the variable or
+    the settings.toml key) when it is not one."""
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if name == "home":
         return Path(str(raw)).expanduser().resolve()
-    if kind == "float":
-        return float(raw)
-    if kind == "int":
-        return int(raw)
+    try:
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(raw)
+    except (TypeError, ValueError):
+        from flows.messages import both
+
+        key = "setting_not_a_whole_number" if kind == "int" else "setting_not_a_number"
+        raise ValueError(both(key, name=source, value=raw)) from None
     return str(raw)
 
 
@@ -191,10 +199,10 @@ def load_settings(
         with toml_path.open("rb") as fh:
             for key, raw in tomllib.load(fh).items():
                 if key in _ENV and key != "home":
-                    values[key] = _coerce(key, raw)
+                    values[key] = _coerce(key, raw, f"{toml_path}: {key}")
     for key, var in _ENV.items():
         if key != "home" and env.get(var):
-            values[key] = _coerce(key, env[var])
+            values[key] = _coerce(key, env[var], var)
     values.update(overrides)
     settings = Settings(**values)
     if settings.satisfaction_definition not in ("top2", "top1"):

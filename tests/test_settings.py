@@ -130,13 +130,15 @@ def test_a_number_that_is_not_one_is_refused(tmp_path: Path, variable: str, raw:
         load_settings(env={"MINYI_HOME": str(tmp_path), variable: raw})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="int()/float() errors do not say which setting was wrong (settings._coerce)",
-)
 def test_a_number_that_is_not_one_names_its_variable(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="MINYI_MIN_RESPONSES"):
+    with pytest.raises(ValueError, match=r"MINYI_MIN_RESPONSES.*整数.*whole number"):
         load_settings(env={"MINYI_HOME": str(tmp_path), "MINYI_MIN_RESPONSES": "ten"})
+
+
+def test_a_number_that_is_not_one_in_the_file_names_the_file_and_key(tmp_path: Path) -> None:
+    home = _toml(tmp_path / "home", "member_target = 'most'\n")
+    with pytest.raises(ValueError, match=r"settings\.toml: member_target"):
+        load_settings(env={"MINYI_HOME": str(home)})
 
 
 def test_a_bad_value_in_the_file_is_refused_too(tmp_path: Path) -> None:

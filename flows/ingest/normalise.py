@@ -212,9 +212,10 @@ def stage_table(
     rows = scrub_rows(rows, scrub, registry)
     frame = pd.DataFrame(
         {
-            "file_hash": np.repeat([s.file_hash for s in sources], lengths),
-            "file_name": np.repeat([s.file_name for s in sources], lengths),
-            "sheet": np.repeat([s.table.sheet for s in sources], lengths),
+            # dtype object: an empty batch's columns are then text, not float.
+            "file_hash": np.repeat(np.array([s.file_hash for s in sources], object), lengths),
+            "file_name": np.repeat(np.array([s.file_name for s in sources], object), lengths),
+            "sheet": np.repeat(np.array([s.table.sheet for s in sources], object), lengths),
             "row_number": rows["row_number"].astype("int64").to_numpy(),
             "sequence": np.repeat([s.sequence for s in sources], lengths).astype("int64"),
             "correction": np.repeat([s.correction for s in sources], lengths).astype(bool),

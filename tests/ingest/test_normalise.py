@@ -272,12 +272,6 @@ def test_branch_reports_resolve_organisations_and_yes_no(registry: Registry) -> 
     assert str(frame["took_part"].dtype) == "boolean"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="stage_table's branch for no sources builds a float row_id column and fails; "
-    "stage_files never calls it without sources",
-)
 def test_a_kind_with_no_tables_stages_no_rows(registry: Registry) -> None:
     staged = stage_table("hearings", [], registry, b"k" * 32, table_scrubber(registry, []))
     assert len(staged.frame) == 0 and staged.failures == []

@@ -30,14 +30,21 @@ from flows.periods import Period
 from flows.reports import (
     CORRECTION_SHEET,
     SUPPRESSED,
+    cells,
     change_test,
+    corrections,
     headline_markdown,
     looks_like_formula,
+    quality,
     quality_rows,
     safe_cell,
+    satisfaction,
     suppressed_cells,
+    templating,
     write_reports,
+    xlsx,
 )
+from flows.reports import html as html_writer
 from flows.settings import Settings
 from tests.warehouse_fixtures import make_warehouse
 
@@ -737,7 +744,7 @@ def test_quality_report_lists_a_bounded_number_of_cells(
                 " from meta.quarantine where period = ?",
                 [offset, PERIOD],
             )
-    monkeypatch.setattr(reports, "LISTED_QUARANTINE_CELLS", 1)
+    monkeypatch.setattr(quality, "LISTED_QUARANTINE_CELLS", 1)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         total = _quarantined_cells(con)
         write_reports(con, settings, HALF_YEAR, run_id="run-2")
@@ -754,7 +761,7 @@ def test_quality_report_lists_a_bounded_number_of_cells(
 def test_quality_report_counts_many_corrections_workbooks(
     warehouse: duckdb.DuckDBPyConnection, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reports, "NAMED_CORRECTIONS", 0)
+    monkeypatch.setattr(html_writer, "NAMED_CORRECTIONS", 0)
     written = write_reports(warehouse, settings, HALF_YEAR, run_id="run-2")
     workbooks = [p for p in written if p.parent.name == "corrections"]
     html = _html(settings, "quality.zh.html")
@@ -771,7 +778,7 @@ def test_many_files_received_are_listed_actionable_first(
     every = quality_rows(warehouse, Settings(), HALF_YEAR, lang="en")
     actionable = [r["File"] for r in every if r["Outcome"] == "rejected" or r["Rows quarantined"]]
     assert 0 < len(actionable) < len(every)
-    monkeypatch.setattr(reports, "LISTED_RECEIPTS", len(actionable))
+    monkeypatch.setattr(quality, "LISTED_RECEIPTS", len(actionable))
     assert [
         r["File"] for r in quality_rows(warehouse, Settings(), HALF_YEAR, lang="en")
     ] == actionable
@@ -923,7 +930,7 @@ def _column_widths_before(header: list[str], rows: list[list[object]]) -> list[i
     widths = [_display_width_before(h) for h in header]
     for row in rows:
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], _display_width_before(reports._plain(value)))
+            widths[i] = max(widths[i], _display_width_before(cells.plain(value)))
     return [min(60, max(8, w + 2)) for w in widths]
 
 
@@ -957,7 +964,7 @@ def test_column_widths_as_before() -> None:
             [value(rng) for _ in range(rng.randrange(0, width + 1))]
             for _ in range(rng.randrange(0, 40))
         ]
-        assert reports._column_widths(header, rows) == _column_widths_before(header, rows)
+        assert cells.column_widths(header, rows) == _column_widths_before(header, rows)
     assert reports.display_width("东华 Community") == _display_width_before("东华 Community")
 
 
@@ -997,7 +1004,7 @@ def test_html_rows_as_before(lang: str, key: str, grouped: bool) -> None:
     ]
     rows.sort(key=lambda r: str(r[0]))
     table = reports.Table(key, "title", columns, rows, grouped=grouped)
-    assert str(reports._table_rows_html(table, lang)) == before.render(table=table, lang=lang)
+    assert str(templating.table_rows_html(table, lang)) == before.render(table=table, lang=lang)
 
 
 # In a browser
@@ -1106,15 +1113,15 @@ def test_large_report_workbooks_are_written_row_by_row_with_the_same_cells(
         reports.Table("gaps", "缺报", [reports.Col("组织")], [["B01"], ["B02"]]),
     ]
     options: list[dict[str, Any]] = []
-    workbook_class = reports.xlsxwriter.Workbook
+    workbook_class = xlsx.xlsxwriter.Workbook
 
     def recorded(path: str, opts: dict[str, Any]) -> Any:
         options.append(opts)
         return workbook_class(path, opts)
 
-    monkeypatch.setattr(reports.xlsxwriter, "Workbook", recorded)
+    monkeypatch.setattr(xlsx.xlsxwriter, "Workbook", recorded)
     kept = reports.write_report_workbook(tmp_path / "kept.xlsx", tables)
-    monkeypatch.setattr(reports, "LARGE_WORKBOOK_CELLS", 0)
+    monkeypatch.setattr(xlsx, "LARGE_WORKBOOK_CELLS", 0)
     streamed = reports.write_report_workbook(tmp_path / "streamed.xlsx", tables)
     assert [o.get("constant_memory", False) for o in options] == [False, True]
     for title in ("满意度", "缺报"):
@@ -1194,7 +1201,7 @@ def _subdistrict_reports(
 def test_report_shows_subdistricts_above_the_community_limit(
     subdistrict_template: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reports, "LISTED_COMMUNITIES", 2)
+    monkeypatch.setattr(satisfaction, "LISTED_COMMUNITIES", 2)
     _subdistrict_reports(subdistrict_template, settings)
     html = _html(settings)
     for key in (
@@ -1315,18 +1322,18 @@ def test_many_corrections_are_written_by_worker_processes(
     (serial,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
     expected = _sheet_rows(serial, openpyxl.load_workbook(serial).sheetnames[0])
     serial.unlink()
-    monkeypatch.setattr(reports, "PARALLEL_CORRECTIONS", 0)
-    monkeypatch.setattr(reports, "_CORRECTIONS_PER_TASK", 1)
-    monkeypatch.setattr(reports, "_FETCH_ROWS", 1)  # the file's two rows come in two chunks
-    monkeypatch.setattr(reports, "_cpus", lambda: 2)
+    monkeypatch.setattr(corrections, "PARALLEL_CORRECTIONS", 0)
+    monkeypatch.setattr(corrections, "_CORRECTIONS_PER_TASK", 1)
+    monkeypatch.setattr(corrections, "_FETCH_ROWS", 1)  # the file's two rows come in two chunks
+    monkeypatch.setattr(corrections, "_cpus", lambda: 2)
     submitted: list[int] = []
-    submit = reports._CorrectionWriter._submit
+    submit = corrections._CorrectionWriter._submit
 
-    def counted_submit(writer: reports._CorrectionWriter) -> None:
+    def counted_submit(writer: corrections._CorrectionWriter) -> None:
         submitted.append(len(writer._batch))
         submit(writer)
 
-    monkeypatch.setattr(reports._CorrectionWriter, "_submit", counted_submit)
+    monkeypatch.setattr(corrections._CorrectionWriter, "_submit", counted_submit)
     (pooled,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
     assert submitted == [1], "the workbook went to a worker process, not the serial path"
     assert pooled == serial

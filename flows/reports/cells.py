@@ -49,6 +49,9 @@ class Col:
 
     label: str
     kind: CellKind = "text"
+    key: str = ""  # its entry in flows.reports.columns.COLUMNS ("": a column of its own)
+    width: int | None = None  # spreadsheet width; None: fitted to the values
+    note: str = ""  # what the column counts: a tooltip in HTML, a comment in XLSX
 
 
 @dataclass

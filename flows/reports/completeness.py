@@ -3,42 +3,33 @@
 from __future__ import annotations
 
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import col, cols, row_values
 from flows.reports.context import (
     Context,
     query_rows,
     subdistrict_label,
     vocab_label,
-    when,
 )
 
 
 def reporting_tables(ctx: Context) -> list[Table]:
     """Completeness and timeliness per source, and who is missing or late."""
     summary = query_rows(ctx.con, "reporting", ctx.period)
-    columns = [
-        Col(ctx.t("report.col.source")),
-        Col(ctx.t("report.col.expected"), "int"),
-        Col(ctx.t("report.col.received"), "int"),
-        Col(ctx.t("report.col.on_time"), "int"),
-        Col(ctx.t("report.col.late"), "int"),
-        Col(ctx.t("report.col.missing"), "int"),
-        Col(ctx.t("report.col.completeness"), "pct"),
-        Col(ctx.t("report.col.timeliness"), "pct"),
-    ]
-    rows: list[list[object]] = [
-        [
-            vocab_label(ctx, "source", r["source"]),
-            r["expected"],
-            r["received"],
-            r["on_time"],
-            r["late"],
-            int(r["expected"] or 0) - int(r["received"] or 0),
-            r["completeness"],
-            r["timeliness"],
-        ]
+    columns = cols(
+        ctx,
+        "source",
+        "expected",
+        "received",
+        "on_time",
+        "late",
+        "missing",
+        "completeness",
+        "timeliness",
+    )
+    rows = [
+        row_values(ctx, columns, r, missing=int(r["expected"] or 0) - int(r["received"] or 0))
         for r in summary
     ]
     note = [ctx.t("report.note.timeliness", days=ctx.settings.report_deadline_days)]
@@ -46,22 +37,15 @@ def reporting_tables(ctx: Context) -> list[Table]:
     if ctx.by_subdistrict:
         return [reporting, _subdistrict_gaps_table(ctx, note)]
     gaps = query_rows(ctx.con, "reporting_gaps", ctx.period)
-    gap_rows: list[list[object]] = [
-        [
-            vocab_label(ctx, "source", g["source"]),
-            vocab_label(ctx, "role", g["role"]) if g["role"] else g["unit_name"],
-            g["community_name"],
-            vocab_label(ctx, "status", g["status"]),
-            when(g["submitted_on"], ctx.settings.timezone),
-        ]
+    gap_cols = cols(ctx, "source", "unit", "community", "status", "submitted_on")
+    gap_rows = [
+        row_values(
+            ctx,
+            gap_cols,
+            g,
+            unit=vocab_label(ctx, "role", g["role"]) if g["role"] else g["unit_name"],
+        )
         for g in gaps
-    ]
-    gap_cols = [
-        Col(ctx.t("report.col.source")),
-        Col(ctx.t("report.col.unit")),
-        Col(ctx.t("report.col.community")),
-        Col(ctx.t("report.col.status")),
-        Col(ctx.t("report.col.submitted_on")),
     ]
     return [reporting, Table("gaps", ctx.t("report.section.gaps"), gap_cols, gap_rows, notes=note)]
 
@@ -78,10 +62,10 @@ def _subdistrict_gaps_table(ctx: Context, notes: list[str]) -> Table:
         for g in query_rows(ctx.con, "subdistrict_gaps", ctx.period)
     ]
     columns = [
-        Col(ctx.t("report.col.subdistrict")),
-        Col(ctx.t("report.col.source")),
-        Col(ctx.t("report.col.missing"), "int"),
-        Col(ctx.t("report.col.late"), "int"),
+        col(ctx, "subdistrict"),
+        col(ctx, "source"),
+        col(ctx, "missing"),
+        col(ctx, "late"),
     ]
     title = ctx.t("report.section.gaps_by_subdistrict")
     return Table("gaps_by_subdistrict", title, columns, rows, notes=notes)

@@ -9,9 +9,9 @@ import duckdb
 
 from flows.periods import Period
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import col
 from flows.reports.context import (
     Context,
     definition_name,
@@ -80,11 +80,11 @@ def headline_figures(ctx: Context) -> list[Figure]:
 
 def headline_table(ctx: Context, figures: Sequence[Figure]) -> Table:
     columns = [
-        Col(ctx.t("report.col.measure")),
-        Col(ctx.t("report.col.value"), "pct"),
-        Col(ctx.t("report.col.target"), "pct"),
-        Col(ctx.t("report.col.verdict")),
-        Col(ctx.t("report.col.detail")),
+        col(ctx, "measure"),
+        col(ctx, "value"),
+        col(ctx, "target"),
+        col(ctx, "verdict"),
+        col(ctx, "detail"),
     ]
     rows: list[list[object]] = [[f.label, f.rate, f.target, f.verdict, f.detail] for f in figures]
     return Table("headline", ctx.t("report.section.headline"), columns, rows)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import col
 from flows.reports.context import (
     Context,
     query_rows,
@@ -21,7 +21,7 @@ def opinions_table(ctx: Context) -> Table:
     return Table(
         "opinions",
         ctx.t("report.section.opinions"),
-        [Col(ctx.t("report.col.community")), Col(ctx.t("report.col.opinion"))],
+        [col(ctx, "community"), col(ctx, "opinion")],
         rows,
         intro=ctx.t("report.intro.opinions"),
         grouped=True,
@@ -35,9 +35,9 @@ def subdistrict_opinions_table(ctx: Context) -> Table:
         for r in query_rows(ctx.con, "subdistrict_opinions", ctx.period)
     ]
     columns = [
-        Col(ctx.t("report.col.subdistrict")),
-        Col(ctx.t("report.col.communities"), "int"),
-        Col(ctx.t("report.col.opinions"), "int"),
+        col(ctx, "subdistrict"),
+        col(ctx, "communities"),
+        col(ctx, "opinions"),
     ]
     return Table(
         "opinions_by_subdistrict",

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import cols, row_values
 from flows.reports.context import (
     Context,
     all_label,
     as_communities,
     query_rows,
-    vocab_label,
-    yes_no,
 )
 
 
@@ -28,77 +27,47 @@ def member_rows(ctx: Context) -> list[dict[str, Any]]:
 def participation_tables(ctx: Context) -> list[Table]:
     """Member participation per community (or subdistrict), per kind of organisation, units."""
     if ctx.by_subdistrict:
-        key, place = "members_by_subdistrict", "report.col.subdistrict"
+        key, place = "members_by_subdistrict", "subdistrict"
         members = as_communities(ctx, query_rows(ctx.con, "subdistrict_members", ctx.period))
     else:
-        key, place = "members", "report.col.community"
+        key, place = "members", "community"
         members = member_rows(ctx)
-    member_table: list[list[object]] = [
-        [
-            r["community_name"] if r["community_id"] else all_label(ctx),
-            r["members_total"],
-            r["members_participating"],
-            r["rate"],
-            r["target"],
-            yes_no(ctx, r["meets_target"]),
-        ]
-        for r in members
-    ]
-    member_cols = [
-        Col(ctx.t(place)),
-        Col(ctx.t("report.col.members_total"), "int"),
-        Col(ctx.t("report.col.members_participating"), "int"),
-        Col(ctx.t("report.col.participation_rate"), "pct"),
-        Col(ctx.t("report.col.target"), "pct"),
-        Col(ctx.t("report.col.meets_target")),
-    ]
+    member_cols = cols(
+        ctx,
+        place,
+        "members_total",
+        "members_participating",
+        "participation_rate",
+        "target",
+        "meets_target",
+    )
+    member_table = [row_values(ctx, member_cols, r, **{place: _place(ctx, r)}) for r in members]
+    kind_cols = cols(
+        ctx,
+        "org_kind",
+        "orgs_registered",
+        "reports_received",
+        "members_total",
+        "members_participating",
+        "participation_rate",
+        "in_service_registered",
+        "activities",
+        "orgs_took_part",
+    )
     kinds = query_rows(ctx.con, "participation_by_org_kind", ctx.period)
-    kind_cols = [
-        Col(ctx.t("report.col.org_kind")),
-        Col(ctx.t("report.col.orgs_registered"), "int"),
-        Col(ctx.t("report.col.reports_received"), "int"),
-        Col(ctx.t("report.col.members_total"), "int"),
-        Col(ctx.t("report.col.members_participating"), "int"),
-        Col(ctx.t("report.col.participation_rate"), "pct"),
-        Col(ctx.t("report.col.in_service_registered"), "int"),
-        Col(ctx.t("report.col.activities"), "int"),
-        Col(ctx.t("report.col.orgs_took_part"), "int"),
-    ]
-    kind_rows: list[list[object]] = [
-        [
-            vocab_label(ctx, "org", r["kind"]),
-            r["orgs_registered"],
-            r["reports_received"],
-            r["members_total"],
-            r["members_participating"],
-            r["rate"],
-            r["in_service_registered"],
-            r["activities"],
-            r["orgs_took_part"],
-        ]
-        for r in kinds
-    ]
-    units = ctx.query("unit_participation", ctx.period)
-    unit_cols = [
-        Col(ctx.t("report.col.orgs_registered"), "int"),
-        Col(ctx.t("report.col.orgs_took_part"), "int"),
-        Col(ctx.t("report.col.participation_rate"), "pct"),
-        Col(ctx.t("report.col.target"), "pct"),
-        Col(ctx.t("report.col.meets_target")),
-    ]
-    unit_rows: list[list[object]] = [
-        [
-            r["orgs_registered"],
-            r["orgs_took_part"],
-            r["rate"],
-            r["target"],
-            yes_no(ctx, r["meets_target"]),
-        ]
-        for r in units
-    ]
+    kind_rows = [row_values(ctx, kind_cols, r) for r in kinds]
+    unit_cols = cols(
+        ctx, "orgs_registered", "orgs_took_part", "participation_rate", "target", "meets_target"
+    )
+    unit_rows = [row_values(ctx, unit_cols, r) for r in ctx.query("unit_participation", ctx.period)]
     note = [ctx.t("report.note.participation")]
     return [
         Table(key, ctx.t(f"report.section.{key}"), member_cols, member_table, notes=note),
         Table("org_kinds", ctx.t("report.section.org_kinds"), kind_cols, kind_rows),
         Table("units", ctx.t("report.section.units"), unit_cols, unit_rows, notes=note),
     ]
+
+
+def _place(ctx: Context, row: Mapping[str, Any]) -> str:
+    """A row's community (or subdistrict) as the table shows it; the total row's label."""
+    return str(row["community_name"]) if row["community_id"] else all_label(ctx)

@@ -11,9 +11,9 @@ from flows.datasets import KINDS, column_label
 from flows.messages import MESSAGES, Lang, msg
 from flows.periods import Period
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import col
 from flows.reports.context import (
     Context,
     query_rows,
@@ -121,14 +121,14 @@ def quality_tables(ctx: Context, run_id: str | None) -> list[Table]:
         for r in runs
     ]
     run_cols = [
-        Col(ctx.t("report.col.run")),
-        Col(ctx.t("report.col.started_at")),
-        Col(ctx.t("report.col.finished_at")),
-        Col(ctx.t("report.col.run_status")),
-        Col(ctx.t("report.col.files_seen"), "int"),
-        Col(ctx.t("report.col.rows_read"), "int"),
-        Col(ctx.t("report.col.rows_loaded"), "int"),
-        Col(ctx.t("report.col.rows_quarantined"), "int"),
+        col(ctx, "run"),
+        col(ctx, "started_at"),
+        col(ctx, "finished_at"),
+        col(ctx, "run_status"),
+        col(ctx, "files_seen"),
+        col(ctx, "rows_read"),
+        col(ctx, "rows_loaded"),
+        col(ctx, "rows_quarantined"),
     ]
     receipt_rows: list[list[object]] = [
         [
@@ -156,24 +156,24 @@ def quality_tables(ctx: Context, run_id: str | None) -> list[Table]:
             )
         )
     receipt_cols = [
-        Col(ctx.t("report.col.run")),
-        Col(ctx.t("report.col.file")),
-        Col(ctx.t("report.col.kind")),
-        Col(ctx.t("report.col.received_at")),
-        Col(ctx.t("report.col.rows_read"), "int"),
-        Col(ctx.t("report.col.rows_loaded"), "int"),
-        Col(ctx.t("report.col.rows_quarantined"), "int"),
-        Col(ctx.t("report.col.outcome")),
+        col(ctx, "run"),
+        col(ctx, "file"),
+        col(ctx, "kind"),
+        col(ctx, "received_at"),
+        col(ctx, "rows_read"),
+        col(ctx, "rows_loaded"),
+        col(ctx, "rows_quarantined"),
+        col(ctx, "outcome"),
     ]
     rejected: list[list[object]] = [
         [f["file_name"], str(f["file_hash"])[:12], when(f["received_at"], tz), f[f"reason_{lang}"]]
         for f in query_rows(ctx.con, "quality_rejected")
     ]
     rejected_cols = [
-        Col(ctx.t("report.col.file")),
-        Col(ctx.t("report.col.hash")),
-        Col(ctx.t("report.col.received_at")),
-        Col(ctx.t("report.col.reason")),
+        col(ctx, "file"),
+        col(ctx, "hash"),
+        col(ctx, "received_at"),
+        col(ctx, "reason"),
     ]
     return [
         Table("runs", ctx.t("report.section.runs_quality"), run_cols, run_rows),
@@ -225,13 +225,13 @@ def _quarantine_tables(ctx: Context, period: str | None, key: str, intro: str) -
         for q in cells
     ]
     columns = [
-        Col(ctx.t("report.col.file")),
-        Col(ctx.t("report.col.sheet")),
-        Col(ctx.t("report.col.row_number"), "int"),
-        Col(ctx.t("report.col.column")),
-        Col(ctx.t("report.col.cell_value")),
-        Col(ctx.t("report.col.reason")),
-        Col(ctx.t("report.col.action")),
+        col(ctx, "file"),
+        col(ctx, "sheet"),
+        col(ctx, "row_number"),
+        col(ctx, "column"),
+        col(ctx, "cell_value"),
+        col(ctx, "reason"),
+        col(ctx, "action"),
     ]
     notes = []
     corrected = query_rows(ctx.con, "quality_corrected", period)[0]
@@ -259,13 +259,13 @@ def _quarantine_tables(ctx: Context, period: str | None, key: str, intro: str) -
         for r in summary
     ]
     reason_columns = [
-        Col(ctx.t("report.col.kind")),
-        Col(ctx.t("report.col.column")),
-        Col(ctx.t("report.col.reason")),
-        Col(ctx.t("report.col.action")),
-        Col(ctx.t("report.col.cells"), "int"),
-        Col(ctx.t("report.col.rows_quarantined"), "int"),
-        Col(ctx.t("report.col.files"), "int"),
+        col(ctx, "kind"),
+        col(ctx, "column"),
+        col(ctx, "reason"),
+        col(ctx, "action"),
+        col(ctx, "cells"),
+        col(ctx, "rows_quarantined"),
+        col(ctx, "files"),
     ]
     return [
         Table(

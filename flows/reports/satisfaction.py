@@ -15,6 +15,7 @@ from flows.reports.cells import (
     Table,
 )
 from flows.reports.charts import Point, axis_low, dot_interval_chart, trend_chart
+from flows.reports.columns import col
 from flows.reports.context import (
     Context,
     all_label,
@@ -49,19 +50,19 @@ def cell_key(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
 def _rate_columns(ctx: Context, first: list[Col]) -> list[Col]:
     return [
         *first,
-        Col(ctx.t("report.col.responses"), "int"),
-        Col(ctx.t("report.col.satisfied"), "int"),
-        Col(ctx.t("report.col.basically_satisfied"), "int"),
-        Col(ctx.t("report.col.dissatisfied"), "int"),
-        Col(ctx.t("report.col.rate"), "pct"),
-        Col(ctx.t("report.col.ci_low"), "pct"),
-        Col(ctx.t("report.col.ci_high"), "pct"),
-        Col(ctx.t("report.col.verdict")),
-        Col(ctx.t("report.col.small_sample")),
-        Col(ctx.t("report.col.rate_previous"), "pct"),
-        Col(ctx.t("report.col.change"), "pp"),
-        Col(ctx.t("report.col.p_value"), "p"),
-        Col(ctx.t("report.col.change_test")),
+        col(ctx, "responses"),
+        col(ctx, "satisfied"),
+        col(ctx, "basically_satisfied"),
+        col(ctx, "dissatisfied"),
+        col(ctx, "rate"),
+        col(ctx, "ci_low"),
+        col(ctx, "ci_high"),
+        col(ctx, "verdict"),
+        col(ctx, "small_sample"),
+        col(ctx, "rate_previous"),
+        col(ctx, "change"),
+        col(ctx, "p_value"),
+        col(ctx, "change_test"),
     ]
 
 
@@ -167,16 +168,14 @@ def satisfaction_tables(ctx: Context) -> list[Table]:
     sizes = {cell_key(r): int(r["responses"]) for _label_text, r in by_community + by_role}
     hidden_communities = suppressed_cells({k: v for k, v in sizes.items() if k[1] is None}, minimum)
     hidden_roles = suppressed_cells({k: v for k, v in sizes.items() if k[0] is None}, minimum)
-    role_table = _rate_table(
-        ctx, "by_role", Col(ctx.t("report.col.role")), by_role, previous, hidden_roles
-    )
+    role_table = _rate_table(ctx, "by_role", col(ctx, "role"), by_role, previous, hidden_roles)
     if ctx.by_subdistrict:
         return [_subdistrict_rate_table(ctx), _under_target_table(ctx), role_table]
     return [
         _rate_table(
             ctx,
             "by_community",
-            Col(ctx.t("report.col.community")),
+            col(ctx, "community"),
             by_community,
             previous,
             hidden_communities,
@@ -204,14 +203,14 @@ def _community_role_table(
     )
     hidden |= {k for k in sizes if (k[0], None) in hidden_communities}
     columns = [
-        Col(ctx.t("report.col.community")),
-        Col(ctx.t("report.col.role")),
-        Col(ctx.t("report.col.responses"), "int"),
-        Col(ctx.t("report.col.rate"), "pct"),
-        Col(ctx.t("report.col.ci_low"), "pct"),
-        Col(ctx.t("report.col.ci_high"), "pct"),
-        Col(ctx.t("report.col.verdict")),
-        Col(ctx.t("report.col.small_sample")),
+        col(ctx, "community"),
+        col(ctx, "role"),
+        col(ctx, "responses"),
+        col(ctx, "rate"),
+        col(ctx, "ci_low"),
+        col(ctx, "ci_high"),
+        col(ctx, "verdict"),
+        col(ctx, "small_sample"),
     ]
     rows: list[list[object]] = []
     for r in cells:
@@ -238,10 +237,10 @@ def items_table(ctx: Context) -> Table:
     """Mean score of each rated item per community (or subdistrict); those under the cell size
     hidden."""
     if ctx.by_subdistrict:
-        key, place = "items_by_subdistrict", "report.col.subdistrict"
+        key, place = "items_by_subdistrict", "subdistrict"
         scores = as_communities(ctx, query_rows(ctx.con, "subdistrict_items", ctx.period))
     else:
-        key, place = "items", "report.col.community"
+        key, place = "items", "community"
         scores = query_rows(ctx.con, "item_scores", ctx.period)
     by_community: dict[str | None, dict[str, Any]] = defaultdict(dict)
     names: dict[str | None, str] = {}
@@ -255,9 +254,9 @@ def items_table(ctx: Context) -> Table:
     }
     hidden = suppressed_cells(sizes, ctx.settings.min_cell_size)
     columns = [
-        Col(ctx.t(place)),
-        Col(ctx.t("report.col.responses"), "int"),
-        *[Col(ctx.t(f"report.item.{item}"), "num") for item in RATING_ITEMS],
+        col(ctx, place),
+        col(ctx, "responses"),
+        *[col(ctx, "item", ctx.t(f"report.item.{item}")) for item in RATING_ITEMS],
     ]
     order = sorted((c for c in by_community if c is not None), key=lambda c: names[c])
     rows: list[list[object]] = []
@@ -278,11 +277,11 @@ def trends_table(ctx: Context) -> Table:
     """Each community's (or subdistrict's) rate over every loaded half-year up to this one, with
     small charts (by subdistrict: one, of all communities)."""
     if ctx.by_subdistrict:
-        section, place = "trends_by_subdistrict", "report.col.subdistrict"
+        section, place = "trends_by_subdistrict", "subdistrict"
         trend = query_rows(ctx.con, "subdistrict_trend", ctx.period, ctx.definition)
         rows = as_communities(ctx, trend)
     else:
-        section, place = "trends", "report.col.community"
+        section, place = "trends", "community"
         rows = query_rows(ctx.con, "satisfaction_trend", ctx.period, ctx.definition)
     periods = sorted({str(r["period"]) for r in rows})
     sizes = {
@@ -313,7 +312,7 @@ def trends_table(ctx: Context) -> Table:
     return Table(
         section,
         ctx.t(f"report.section.{section}"),
-        [Col(ctx.t(place)), *[Col(p, "pct") for p in periods]],
+        [col(ctx, place), *[col(ctx, "period_rate", p) for p in periods]],
         [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
         intro=ctx.t(f"report.intro.{section}", definition=definition_name(ctx), low=f"{low:.0%}"),
         notes=suppression_notes(ctx, hidden),
@@ -333,9 +332,9 @@ def _subdistrict_rate_table(ctx: Context) -> Table:
     columns = _rate_columns(
         ctx,
         [
-            Col(ctx.t("report.col.subdistrict")),
-            Col(ctx.t("report.col.communities"), "int"),
-            Col(ctx.t("report.col.communities_below"), "int"),
+            col(ctx, "subdistrict"),
+            col(ctx, "communities"),
+            col(ctx, "communities_below"),
         ],
     )
     shown = sorted(
@@ -391,14 +390,14 @@ def _under_target_table(ctx: Context) -> Table:
         LISTED_COMMUNITIES,
     )
     columns = [
-        Col(ctx.t("report.col.subdistrict")),
-        Col(ctx.t("report.col.community")),
-        Col(ctx.t("report.col.responses"), "int"),
-        Col(ctx.t("report.col.rate"), "pct"),
-        Col(ctx.t("report.col.ci_low"), "pct"),
-        Col(ctx.t("report.col.ci_high"), "pct"),
-        Col(ctx.t("report.col.verdict")),
-        Col(ctx.t("report.col.small_sample")),
+        col(ctx, "subdistrict"),
+        col(ctx, "community"),
+        col(ctx, "responses"),
+        col(ctx, "rate"),
+        col(ctx, "ci_low"),
+        col(ctx, "ci_high"),
+        col(ctx, "verdict"),
+        col(ctx, "small_sample"),
     ]
     rows: list[list[object]] = [
         [

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flows.reports.cells import (
-    Col,
     Table,
 )
+from flows.reports.columns import col
 from flows.reports.context import (
     Context,
     definition_name,
@@ -46,11 +46,11 @@ def source_tables(ctx: Context) -> list[Table]:
             "files",
             ctx.t("report.section.files"),
             [
-                Col(ctx.t("report.col.file")),
-                Col(ctx.t("report.col.hash")),
-                Col(ctx.t("report.col.kind")),
-                Col(ctx.t("report.col.received_at")),
-                Col(ctx.t("report.col.rows_loaded"), "int"),
+                col(ctx, "file"),
+                col(ctx, "hash"),
+                col(ctx, "kind"),
+                col(ctx, "received_at"),
+                col(ctx, "rows_loaded"),
             ],
             files,
             intro=note,
@@ -59,11 +59,11 @@ def source_tables(ctx: Context) -> list[Table]:
             "runs",
             ctx.t("report.section.runs"),
             [
-                Col(ctx.t("report.col.run")),
-                Col(ctx.t("report.col.started_at")),
-                Col(ctx.t("report.col.finished_at")),
-                Col(ctx.t("report.col.run_status")),
-                Col(ctx.t("report.col.rows_loaded"), "int"),
+                col(ctx, "run"),
+                col(ctx, "started_at"),
+                col(ctx, "finished_at"),
+                col(ctx, "run_status"),
+                col(ctx, "rows_loaded"),
             ],
             runs,
             intro=note,

@@ -70,11 +70,14 @@ def write_report_workbook(path: Path, tables: Sequence[Table]) -> Path:
         sheet = workbook.add_worksheet(sheet_name(table.title, taken))
         labels = [c.label for c in table.columns]
         # Widths and panes first, then rows strictly in order (what row-by-row writing needs).
-        for col, width in enumerate(column_widths(labels, table.rows)):
-            sheet.set_column(col, col, width)
+        fitted = column_widths(labels, table.rows)
+        for col, (spec, width) in enumerate(zip(table.columns, fitted, strict=True)):
+            sheet.set_column(col, col, spec.width or width)
         sheet.freeze_panes(1, 1 if len(labels) > 4 else 0)
-        for col, label in enumerate(labels):
-            sheet.write_string(0, col, label, header)
+        for col, spec in enumerate(table.columns):
+            sheet.write_string(0, col, spec.label, header)
+            if spec.note:
+                sheet.write_comment(0, col, spec.note)
         _write_table_rows(sheet, table.rows, [formats[c.kind] for c in table.columns])
         for i, text in enumerate([table.intro, *table.notes] if table.intro else table.notes):
             safe_cell(sheet, len(table.rows) + 2 + i, 0, text, note)

@@ -3,6 +3,7 @@ spreadsheet column is, and text that must never run as a formula."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -156,12 +157,61 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+class Rate(float):
+    """A rate shown beside its target: its text never rounds across the target."""
+
+    target: float
+
+    def __new__(cls, value: float, target: float) -> Rate:
+        rate = super().__new__(cls, value)
+        rate.target = target
+        return rate
+
+    def __reduce__(self) -> tuple[type[Rate], tuple[float, float]]:
+        return (Rate, (float(self), self.target))
+
+
+# Beyond this many decimals a percentage is cut toward its verdict rather than rounded.
+_MAX_RATE_DECIMALS = 4
+
+
+def rate_decimals(value: float, target: float | None, decimals: int = 1) -> int:
+    """Decimals a percentage needs so that, shown, it is on the same side of its target as
+    it is (97.96% under a 98% target is "97.96%", never "98.0%")."""
+    if target is None:
+        return decimals
+    below = value < target
+    for places in range(decimals, _MAX_RATE_DECIMALS + 1):
+        if (round(value, places + 2) < target) == below:
+            return places
+    return _MAX_RATE_DECIMALS
+
+
+def rate_shown(value: float, target: float | None = None, decimals: int = 1) -> float:
+    """The rate as it is shown (see ``rate_text``), as a number."""
+    places = rate_decimals(value, target, decimals)
+    shown = round(value, places + 2)
+    if target is not None and (shown < target) != (value < target):
+        step = 10 ** (places + 2)
+        shown = (math.floor if value < target else math.ceil)(value * step) / step
+    return shown
+
+
+def rate_text(value: float, target: float | None = None, decimals: int = 1) -> str:
+    """A rate as a percentage that agrees with its verdict against ``target`` (see
+    ``rate_decimals``); past four decimals it is cut toward the verdict."""
+    places = rate_decimals(value, target, decimals)
+    return f"{rate_shown(value, target, decimals):.{places}%}"
+
+
 def format_cell(value: object, kind: CellKind, lang: str) -> str:
     """A cell as the HTML report shows it: percentages with one decimal, "—" when hidden."""
     if value is SUPPRESSED:
         return "—"
     if value is None:
         return ""
+    if kind == "pct" and isinstance(value, Rate):
+        return rate_text(value, value.target)
     if kind == "pct" and isinstance(value, int | float):
         return f"{value:.1%}"
     if kind == "pp" and isinstance(value, int | float):

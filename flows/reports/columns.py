@@ -40,6 +40,7 @@ COLUMNS: dict[str, Column] = {
     "unit": Column(),
     "measure": Column(),
     "detail": Column(),
+    "short_of_target": Column(),
     # Satisfaction
     "responses": Column("int"),
     "satisfied": Column("int"),

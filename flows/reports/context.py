@@ -51,6 +51,11 @@ class Context:
         """Whether the report shows subdistricts rather than every community."""
         return self.communities > self.settings.report_community_limit
 
+    def period_name(self, period: object = None) -> str:
+        """A half-year as a reader says it: 2026年上半年, H1 2026 (the report's by default)."""
+        half = Period.coerce(self.period if period is None else period)
+        return self.t(f"report.period.{half.half}", year=half.year)
+
     @property
     def previous(self) -> str:
         """The half-year before the report's."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from flows.periods import Period
 from flows.reports.cells import (
+    Rate,
     Table,
+    rate_text,
 )
 from flows.reports.columns import col
 from flows.reports.context import (
@@ -20,6 +24,7 @@ from flows.reports.context import (
 )
 from flows.reports.participation import member_rows
 from flows.reports.satisfaction import cell_key, satisfaction_rows
+from flows.reports.statistics import positives
 from flows.settings import Settings
 
 
@@ -33,6 +38,29 @@ class Figure:
     detail: str
     verdict: str
     tone: str  # meets | borderline | below | none
+    short: str = ""  # how far it is from its target, in what a person can act on
+
+    @property
+    def shown(self) -> str:
+        """The rate as shown: never on the other side of the target from the verdict."""
+        return "—" if self.rate is None else rate_text(self.rate, self.target)
+
+
+def short_of_target(part: int, total: int, target: float) -> int:
+    """How many more of ``total`` must count (satisfied forms, members, organisations) for
+    ``part / total`` to reach ``target``, the total staying the same; 0 when it does."""
+    if total <= 0:
+        return 0
+    # The tolerance keeps 0.98 * 50 = 49.000000000000004 from asking for one more.
+    return max(0, math.ceil(target * total - part - 1e-9))
+
+
+def _short_text(ctx: Context, key: str, rate: float, target: float, count: int) -> str:
+    """ "还差 4 人（1.2 个百分点）" / "4 more members (1.2 pp)"; "" when the target is met."""
+    if count <= 0 or rate >= target:
+        return ""
+    points = f"{(target - rate) * 100:.1f}"
+    return ctx.t(f"report.headline.short.{key}", count=f"{count:,}", points=points)
 
 
 def headline_figures(ctx: Context) -> list[Figure]:
@@ -56,6 +84,7 @@ def headline_figures(ctx: Context) -> list[Figure]:
             else ctx.t("report.no_data"),
             vocab_label(ctx, "verdict", sat["verdict"]) if sat else "",
             str(sat["verdict"]) if sat else "none",
+            _satisfaction_short(ctx, sat) if sat else "",
         )
     ]
     for key, row, part, total, target in (
@@ -73,9 +102,28 @@ def headline_figures(ctx: Context) -> list[Figure]:
                 else ctx.t("report.no_data"),
                 "" if meets is None else vocab_label(ctx, "verdict", "meets" if meets else "below"),
                 "none" if meets is None else ("meets" if meets else "below"),
+                _participation_short(ctx, key, row, part, total, target) if row else "",
             )
         )
     return figures
+
+
+def _satisfaction_short(ctx: Context, row: Mapping[str, Any]) -> str:
+    """More satisfied forms needed, at the same number of forms."""
+    target = float(row["target"])
+    count = short_of_target(positives(row, ctx.definition), int(row["responses"]), target)
+    return _short_text(ctx, "satisfaction", float(row["rate"]), target, count)
+
+
+def _participation_short(
+    ctx: Context, key: str, row: Mapping[str, Any], part: str, total: str, default: float
+) -> str:
+    """More members (or organisations) needed, at the same number registered."""
+    target = float(row["target"]) if row["target"] is not None else default
+    if row["rate"] is None:
+        return ""
+    count = short_of_target(int(row[part] or 0), int(row[total] or 0), target)
+    return _short_text(ctx, key, float(row["rate"]), target, count)
 
 
 def headline_table(ctx: Context, figures: Sequence[Figure]) -> Table:
@@ -84,9 +132,20 @@ def headline_table(ctx: Context, figures: Sequence[Figure]) -> Table:
         col(ctx, "value"),
         col(ctx, "target"),
         col(ctx, "verdict"),
+        col(ctx, "short_of_target"),
         col(ctx, "detail"),
     ]
-    rows: list[list[object]] = [[f.label, f.rate, f.target, f.verdict, f.detail] for f in figures]
+    rows: list[list[object]] = [
+        [
+            f.label,
+            None if f.rate is None else Rate(f.rate, f.target),
+            f.target,
+            f.verdict,
+            f.short,
+            f.detail,
+        ]
+        for f in figures
+    ]
     return Table("headline", ctx.t("report.section.headline"), columns, rows)
 
 
@@ -96,7 +155,7 @@ def headline_markdown(
     """The headline figures as Markdown, for a Prefect artifact."""
     ctx = make_context(con, settings, period, lang)
     lines = [
-        f"### {ctx.t('report.headline.md_title', period=period)}",
+        f"### {ctx.t('report.headline.md_title', period=ctx.period_name())}",
         "",
         "| {} | {} | {} | {} |".format(
             ctx.t("report.col.measure"),
@@ -107,6 +166,8 @@ def headline_markdown(
         "|---|---|---|---|",
     ]
     for f in headline_figures(ctx):
-        value = "—" if f.rate is None else f"{f.rate:.1%} ({f.detail})"
+        value = "—" if f.rate is None else f"{f.shown} ({f.detail})"
+        if f.short:
+            value += f" · {f.short}"
         lines.append(f"| {f.label} | {value} | {f.target:.0%} | {f.verdict} |")
     return "\n".join(lines) + "\n"

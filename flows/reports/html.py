@@ -29,7 +29,7 @@ def render_report(ctx: Context, figures: Sequence[Figure], tables: Sequence[Tabl
     """The semiannual report as one self-contained HTML page."""
     return ENV.get_template("report.html.j2").render(
         lang=ctx.lang,
-        title=ctx.t("report.title", period=ctx.period),
+        title=ctx.t("report.title", period=ctx.period_name()),
         subtitle=ctx.t("report.subtitle"),
         generated=_generated(ctx),
         contents=ctx.t("report.contents"),
@@ -51,9 +51,9 @@ def render_quality(
         note = ""
     return ENV.get_template("quality.html.j2").render(
         lang=ctx.lang,
-        title=ctx.t("report.quality_title", period=ctx.period),
+        title=ctx.t("report.quality_title", period=ctx.period_name()),
         subtitle=ctx.t("report.quality.intro"),
-        generated=_generated(ctx) + (f" · {ctx.t('report.col.run')} {run_id}" if run_id else ""),
+        generated=_generated(ctx),
         contents=ctx.t("report.contents"),
         corrections=note,
         tables=tables,

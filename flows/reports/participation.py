@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.reports.cells import (
+    Rate,
     Table,
 )
 from flows.reports.columns import cols, row_values
@@ -41,7 +42,9 @@ def participation_tables(ctx: Context) -> list[Table]:
         "target",
         "meets_target",
     )
-    member_table = [row_values(ctx, member_cols, r, **{place: _place(ctx, r)}) for r in members]
+    member_table = [
+        row_values(ctx, member_cols, r, **{place: _place(ctx, r), **_rate(ctx, r)}) for r in members
+    ]
     kind_cols = cols(
         ctx,
         "org_kind",
@@ -59,7 +62,10 @@ def participation_tables(ctx: Context) -> list[Table]:
     unit_cols = cols(
         ctx, "orgs_registered", "orgs_took_part", "participation_rate", "target", "meets_target"
     )
-    unit_rows = [row_values(ctx, unit_cols, r) for r in ctx.query("unit_participation", ctx.period)]
+    unit_rows = [
+        row_values(ctx, unit_cols, r, **_rate(ctx, r))
+        for r in ctx.query("unit_participation", ctx.period)
+    ]
     note = [ctx.t("report.note.participation")]
     return [
         Table(key, ctx.t(f"report.section.{key}"), member_cols, member_table, notes=note),
@@ -71,3 +77,10 @@ def participation_tables(ctx: Context) -> list[Table]:
 def _place(ctx: Context, row: Mapping[str, Any]) -> str:
     """A row's community (or subdistrict) as the table shows it; the total row's label."""
     return str(row["community_name"]) if row["community_id"] else all_label(ctx)
+
+
+def _rate(ctx: Context, row: Mapping[str, Any]) -> dict[str, object]:
+    """The row's participation rate, shown so that it agrees with meeting its target."""
+    if row["rate"] is None or row["target"] is None:
+        return {}
+    return {"participation_rate": Rate(float(row["rate"]), float(row["target"]))}

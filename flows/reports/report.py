@@ -70,7 +70,7 @@ def write_reports(
     corrections = write_corrections(ctx, folder / "corrections")
     paths = [
         write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
-        write_report_workbook(folder / f"report.{lang}.xlsx", tables),
+        write_report_workbook(folder / f"report.{lang}.xlsx", tables, lang),
     ]
     quality = render_quality(ctx, quality_tables(ctx, run_id), corrections, run_id)
     paths.append(write_text(folder / f"quality.{lang}.html", quality))

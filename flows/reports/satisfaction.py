@@ -12,6 +12,7 @@ from flows.datasets import RATING_ITEMS
 from flows.reports.cells import (
     SUPPRESSED,
     Col,
+    Rate,
     Table,
 )
 from flows.reports.charts import Point, axis_low, dot_interval_chart, trend_chart
@@ -88,7 +89,7 @@ def _rate_cells(
         row["satisfied"],
         row["basically_satisfied"],
         row["dissatisfied"],
-        row["rate"],
+        _rate(ctx, row),
         row["ci_low"],
         row["ci_high"],
         vocab_label(ctx, "verdict", row["verdict"]),
@@ -222,7 +223,7 @@ def _community_role_table(
             [
                 *label,
                 r["responses"],
-                r["rate"],
+                _rate(ctx, r),
                 r["ci_low"],
                 r["ci_high"],
                 vocab_label(ctx, "verdict", r["verdict"]),
@@ -312,7 +313,7 @@ def trends_table(ctx: Context) -> Table:
     return Table(
         section,
         ctx.t(f"report.section.{section}"),
-        [col(ctx, place), *[col(ctx, "period_rate", p) for p in periods]],
+        [col(ctx, place), *[col(ctx, "period_rate", ctx.period_name(p)) for p in periods]],
         [[names[c], *[series[c].get(p) for p in periods]] for c in order if c in series],
         intro=ctx.t(f"report.intro.{section}", definition=definition_name(ctx), low=f"{low:.0%}"),
         notes=suppression_notes(ctx, hidden),
@@ -404,7 +405,7 @@ def _under_target_table(ctx: Context) -> Table:
             subdistrict_label(ctx, r),
             r["community_name"],
             r["responses"],
-            r["rate"],
+            _rate(ctx, r),
             r["ci_low"],
             r["ci_high"],
             vocab_label(ctx, "verdict", r["verdict"]),
@@ -428,3 +429,9 @@ def _under_target_table(ctx: Context) -> Table:
         ),
         notes=suppression_notes(ctx, hidden),
     )
+
+
+def _rate(ctx: Context, row: Mapping[str, Any]) -> Rate:
+    """A row's satisfaction rate, shown so that it agrees with its verdict."""
+    target = row.get("target")
+    return Rate(float(row["rate"]), ctx.settings.satisfaction_target if target is None else target)

@@ -79,7 +79,7 @@ def method_notes(ctx: Context) -> list[str]:
         ctx.t("report.note.interval"),
         ctx.t("report.note.small_sample", min_responses=s.min_responses),
         ctx.t("report.note.suppression", min_cell=s.min_cell_size),
-        ctx.t("report.note.fisher", previous=ctx.previous, alpha=ALPHA),
+        ctx.t("report.note.fisher", previous=ctx.period_name(ctx.previous), alpha=ALPHA),
         ctx.t("report.note.participation"),
         ctx.t("report.note.timeliness", days=s.report_deadline_days),
         ctx.t("report.note.coverage"),

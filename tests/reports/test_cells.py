@@ -20,6 +20,7 @@ from flows.reports import (
     looks_like_formula,
     safe_cell,
 )
+from flows.reports.cells import Rate, format_cell, rate_text
 
 
 @pytest.mark.parametrize(
@@ -110,3 +111,26 @@ def test_every_vocabulary_has_labels_in_both_languages() -> None:
         for value in values:
             zh, en = msg(f"report.{prefix}.{value}", "zh"), msg(f"report.{prefix}.{value}", "en")
             assert zh and en and zh != en, (prefix, value)
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        (0.9795, "97.95%"),
+        (0.97949, "97.9%"),
+        (0.9796, "97.96%"),
+        (0.97999, "97.999%"),
+        (0.9799999, "97.9999%"),
+        (0.98, "98.0%"),
+        (0.98004, "98.0%"),
+        (0.975, "97.5%"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_a_rate_never_reads_as_meeting_a_target_it_misses(rate: float, shown: str) -> None:
+    """97.96% under a 98% target is 97.96%, never "98.0%"; at or over it, one decimal."""
+    assert rate_text(rate, 0.98) == shown
+    number = float(shown.rstrip("%")) / 100
+    assert (number < 0.98) == (rate < 0.98)
+    assert format_cell(Rate(rate, 0.98), "pct", "zh") == shown
+    assert format_cell(rate, "pct", "zh") == f"{rate:.1%}"  # no target: one decimal

@@ -14,7 +14,6 @@ from flows.messages import msg
 from flows.settings import Settings
 from tests.reports.builders import (
     CHROMIUM,
-    PERIOD,
 )
 
 # In a browser
@@ -53,7 +52,7 @@ def test_report_renders_in_chromium(
     url = written[0].as_uri()
     dom = _chromium(["--dump-dom", url], tmp_path / "profile-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert msg("report.title", "zh", period=PERIOD) in dom.stdout
+    assert msg("report.title", "zh", period="2026年上半年") in dom.stdout
     assert not _BROWSER_ERRORS.search(dom.stderr), dom.stderr[-2000:]
     shot = tmp_path / "report.png"
     run = _chromium(

@@ -107,7 +107,11 @@ def test_many_files_received_are_listed_actionable_first(
     """A national half-year has 27,000 files: past the limit, the quality report and the
     Prefect artifact list those rejected or with quarantined rows first, in their order."""
     every = quality_rows(warehouse, Settings(), HALF_YEAR, lang="en")
-    actionable = [r["File"] for r in every if r["Outcome"] == "rejected" or r["Rows quarantined"]]
+    actionable = [
+        r["File"]
+        for r in every
+        if r["Outcome"] == "rejected" or r[msg("report.col.rows_quarantined", "en")]
+    ]
     assert 0 < len(actionable) < len(every)
     monkeypatch.setattr(quality, "LISTED_RECEIPTS", len(actionable))
     assert [
@@ -131,10 +135,10 @@ def test_quality_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
         "Received at",
         "Rows read",
         "Rows loaded",
-        "Rows quarantined",
+        "Rows not loaded (to correct)",
         "Outcome",
     }
-    assert by_name["2026上半年评议表.xlsx"]["Rows quarantined"] == 2
+    assert by_name["2026上半年评议表.xlsx"]["Rows not loaded (to correct)"] == 2
     assert by_name["2026上半年评议表(1).xlsx"]["Outcome"] == "duplicate"
     assert by_name["会议照片.xlsx"]["Outcome"] == "rejected"
     assert "2025下半年评议表.xlsx" not in by_name

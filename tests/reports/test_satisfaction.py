@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import openpyxl
+import openpyxl.utils
 import pytest
 
 from flows.messages import msg
@@ -37,7 +39,12 @@ def test_fisher_flags_only_the_real_drop(written: list[Path], settings: Settings
     assert data["东华社区"][test] == msg("report.not_significant", "zh")
     assert data["西园社区"][test] == msg("report.significant", "zh")
     change = header.index(msg("report.col.change", "zh"))
-    assert data["西园社区"][change] == pytest.approx(30 / 50 - 48 / 50)
+    # Percentage points, as a number: 60% this half-year against 96% before.
+    assert data["西园社区"][change] == pytest.approx((30 / 50 - 48 / 50) * 100)
+    cell = openpyxl.load_workbook(written[1])[msg("report.section.by_community", "zh")]
+    column = cell[openpyxl.utils.get_column_letter(change + 1)][1:]
+    formats = {c.number_format for c in column if isinstance(c.value, float)}
+    assert formats == {'+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'}
     assert data["南湖社区"][test] is None  # no previous half-year
 
 

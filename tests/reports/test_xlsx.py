@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,15 @@ def test_large_report_workbooks_are_written_row_by_row_with_the_same_cells(
     sheet = openpyxl.load_workbook(streamed)["满意度"]
     assert sheet.freeze_panes == "A2" and sheet["A3"].value == "=1+1"
     assert sheet["A3"].data_type == "s"  # text, never a formula
+
+
+def test_tables_have_filters_and_below_target_verdicts_are_coloured(written: list[Path]) -> None:
+    book = openpyxl.load_workbook(written[1])
+    sheet = book[msg("report.section.by_community", "zh")]
+    last = sheet.cell(1, sheet.max_column).column_letter
+    assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:" + last)
+    rules = [r for rng in sheet.conditional_formatting for r in rng.rules]
+    below = json.dumps(msg("report.verdict.below", "zh"), ensure_ascii=False)
+    assert any(below in r.formula for r in rules)
+    headline = book[msg("report.section.headline", "zh")]
+    assert headline.auto_filter.ref and headline.auto_filter.ref.startswith("A1:")

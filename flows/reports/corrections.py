@@ -32,6 +32,7 @@ from flows.reports.context import (
 from flows.warehouse import sql
 
 CORRECTION_SHEET = "_minyi_correction"
+_CORRECTIONS_STEM = re.compile(r"\.corrections(?:\.[a-z]{2})?$")
 FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 # Bump when the layout of corrections workbooks changes in a way their content digest would not
@@ -113,6 +114,8 @@ def _correction_path(
     the source file's short hash is added when another file of the half-year has the stem.
     """
     stem = FILE_NAME_BAD.sub("_", Path(file_name.replace("\\", "/")).stem).strip(" .") or "file"
+    # A corrections workbook's own rejects update that workbook: named after the original file.
+    stem = _CORRECTIONS_STEM.sub("", stem) or stem
     suffix = ".corrections.xlsx" if lang == "zh" else f".corrections.{lang}.xlsx"
     name = f"{stem}{suffix}"
     if name.lower() in taken:

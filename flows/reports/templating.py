@@ -36,7 +36,11 @@ def table_rows_html(table: Table, lang: str) -> Markup:
     """
     kinds = [c.kind for c in table.columns]
     text_class = "opinion" if table.key == "opinions" else ""
-    classes = ["num" if kind != "text" else text_class for kind in kinds]
+    names = ("community", "subdistrict")
+    classes = [
+        "num" if c.kind != "text" else "name" if c.key in names else text_class
+        for c in table.columns
+    ]
     first = 1 if table.grouped else 0
     group_row = '<tr class="group"><td colspan="' + str(len(kinds) - 1) + '">{}</td></tr>\n'
     out: list[str] = []

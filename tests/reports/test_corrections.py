@@ -16,6 +16,7 @@ from flows.reports import (
     corrections,
     write_reports,
 )
+from flows.reports.corrections import _correction_path
 from flows.settings import Settings
 from tests.reports.builders import (
     EVAL_HASH,
@@ -147,3 +148,11 @@ def test_many_corrections_are_written_by_worker_processes(
     first = _identity(pooled)
     write_reports(warehouse, settings, HALF_YEAR)
     assert _identity(pooled) == first
+
+
+def test_a_corrections_workbook_is_named_after_the_original_file(tmp_path: Path) -> None:
+    taken: set[str] = set()
+    again = _correction_path(tmp_path, "评议表.corrections.xlsx", "a" * 64, taken)
+    assert again.name == "评议表.corrections.xlsx"
+    english = _correction_path(tmp_path, "听证.corrections.en.xlsx", "b" * 64, set(), "en")
+    assert english.name == "听证.corrections.en.xlsx"

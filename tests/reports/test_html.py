@@ -14,6 +14,8 @@ from flows.messages import msg
 from flows.settings import Settings
 from tests.reports.builders import (
     CHROMIUM,
+    report_html,
+    section_of,
 )
 
 # In a browser
@@ -76,3 +78,18 @@ def test_browser_check_catches_a_broken_resource(tmp_path: Path) -> None:
     page.write_text('<html><body><img src="missing.png"><script>nope(</script></body></html>')
     run = _chromium(["--dump-dom", page.as_uri()], tmp_path / "profile-broken")
     assert _BROWSER_ERRORS.search(run.stderr), run.stderr[-2000:]
+
+
+def test_phone_layout_keeps_names_whole_and_charts_readable(
+    written: list[Path], settings: Settings
+) -> None:
+    """At 390 px: names wrap between words (never a character per line), community cells do
+    not wrap at all, and the chart scrolls in its own box instead of shrinking its text."""
+    html = report_html(settings)
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert re.search(r"th, td \{[^}]*word-break: keep-all", style)
+    assert re.search(r"td\.name \{[^}]*white-space: nowrap", style)
+    assert re.search(r"\.chart \{[^}]*overflow-x: auto", style)
+    assert re.search(r"\.chart svg \{[^}]*min-width: 560px", style)
+    by_community = section_of(html, "by_community")
+    assert '<td class="name">东华社区</td>' in by_community

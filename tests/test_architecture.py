@@ -10,7 +10,7 @@ from flows.settings import REPO_ROOT
 # "Keep a module to one idea and a few hundred lines": past this it has become two ideas.
 MAX_MODULE_LINES = 600
 # Modules still being cut up; strict, so each fails here once it is split and must leave.
-BEING_SPLIT = {"flows/reports/__init__.py"}
+BEING_SPLIT: set[str] = set()
 MODULES = sorted(p.relative_to(REPO_ROOT).as_posix() for p in REPO_ROOT.glob("flows/**/*.py"))
 
 

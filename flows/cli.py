@@ -56,7 +56,18 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
     return period
 
 
+def _taxonomy_or_fail(settings: Settings) -> None:
+    """Stop with one line naming the file and the line when the topic taxonomy is broken."""
+    from flows.topics.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        load_taxonomy(settings.topics_path)
+    except TaxonomyError as error:
+        _fail(str(error), 2)
+
+
 def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
+    _taxonomy_or_fail(settings)
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
@@ -131,6 +142,7 @@ def demo(
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
@@ -160,6 +172,7 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
+    _taxonomy_or_fail(settings)
     from flows.ingest.batch import ingest as ingest_files
 
     _print_result(settings, ingest_files(settings, [p.resolve() for p in files]))
@@ -263,6 +276,7 @@ def report(
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)

@@ -56,7 +56,22 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
     return period
 
 
-def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
+def _run_flow(
+    settings: Settings, period: Period, lang: str | None, *, prefect: bool = True
+) -> None:
+    """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
+    ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
+    than such a run takes."""
+    from flows.without_prefect import inbox_is_empty, run_without_prefect
+
+    if not prefect or inbox_is_empty(settings):
+        try:
+            result = run_without_prefect(settings, period, lang)
+        except Exception as error:
+            _fail(both("run_failed", error=error))
+            return
+        _print_result(settings, result)
+        return
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
@@ -136,7 +151,7 @@ def demo(
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
-    _run_flow(settings, last, lang)
+    _run_flow(settings, last, lang, prefect=False)
 
 
 @app.command()

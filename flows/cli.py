@@ -198,6 +198,11 @@ def query(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
+        if output is None and output_format == "table":
+            from flows.warehouse.query import show_query
+
+            show_query(settings, statement)
+            return
         frame = run_query(settings, statement)
     except QueryRefused as refused:
         _fail(str(refused), 2)
@@ -215,13 +220,9 @@ def query(
         from flows.warehouse.query import spreadsheet_safe
 
         sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
-    elif output_format == "json":
+    else:
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
-        from flows.warehouse.query import render_table
-
-        render_table(frame)
 
 
 @app.command()

@@ -91,6 +91,7 @@ COLUMNS: dict[str, Column] = {
     "submitted_on": Column(shown="time"),
     # Opinions
     "opinion": Column(),
+    "opinion_forms": Column("int", source="forms"),
     "opinions": Column("int"),
     # Files, runs and quarantine
     "file": Column(source="file_name"),

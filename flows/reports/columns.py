@@ -61,6 +61,8 @@ COLUMNS: dict[str, Column] = {
     "communities_below": Column("int"),
     "item": Column("num"),
     "period_rate": Column("pct"),
+    "period": Column(),
+    "metric": Column(),
     # Participation
     "members_total": Column("int"),
     "members_participating": Column("int"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from flows.messages import msg
+from flows.reports.cells import rate_text
 from flows.reports.templating import ENV
 
 
@@ -27,6 +28,10 @@ def axis_low(values: Iterable[float], target: float) -> float:
     lowest = max(0.0, min([*values, target - 0.05]))
     low = math.floor(lowest * 20) / 20
     return min(0.9, low if 1.0 - low <= 0.3 else math.floor(lowest * 10) / 10)
+
+
+# Wide enough that a value label always fits right of its interval, even one ending at 100%.
+CHART_WIDTH = 800
 
 
 def dot_interval_chart(points: Sequence[Point], target: float, title: str, lang: str) -> Markup:
@@ -50,7 +55,7 @@ def dot_interval_chart(points: Sequence[Point], target: float, title: str, lang:
             "x2": x(p.high),
             "verdict": p.verdict,
             "small": p.small,
-            "text": f"{p.rate:.1%}",
+            "text": rate_text(p.rate, target),
         }
         for i, p in enumerate(points)
     ]
@@ -65,6 +70,7 @@ def dot_interval_chart(points: Sequence[Point], target: float, title: str, lang:
             top=top,
             bottom=height - 12,
             height=height,
+            width=CHART_WIDTH,
         )
     )
 
@@ -80,7 +86,11 @@ def trend_chart(
         return round(bottom - (value - low) / (1.0 - low) * (bottom - top), 1)
 
     points = [
-        {"x": round(pad_x + i * (width - 2 * pad_x) / count, 1), "y": y(max(v, low)), "v": v}
+        {
+            "x": round(pad_x + i * (width - 2 * pad_x) / count, 1),
+            "y": y(max(v, low)),
+            "text": rate_text(v, target),
+        }
         for i, (_p, v) in enumerate(series)
         if v is not None
     ]

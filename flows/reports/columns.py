@@ -61,6 +61,8 @@ COLUMNS: dict[str, Column] = {
     "communities_below": Column("int"),
     "item": Column("num"),
     "period_rate": Column("pct"),
+    "period": Column(),
+    "metric": Column(),
     # Participation
     "members_total": Column("int"),
     "members_participating": Column("int"),
@@ -91,6 +93,7 @@ COLUMNS: dict[str, Column] = {
     "submitted_on": Column(shown="time"),
     # Opinions
     "opinion": Column(),
+    "opinion_forms": Column("int", source="forms"),
     "opinions": Column("int"),
     # Files, runs and quarantine
     "file": Column(source="file_name"),

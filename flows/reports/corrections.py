@@ -11,13 +11,16 @@ import re
 from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
-from flows.datasets import COLUMNS, KINDS
+from flows.datasets import COLUMNS, HEARING_KINDS, KINDS, ROLES, VERDICTS
+from flows.datasets import Column as DatasetColumn
 from flows.messages import both, msg
 from flows.reports.cells import (
     XLSX_OPTIONS,
@@ -27,6 +30,7 @@ from flows.reports.cells import (
 )
 from flows.reports.context import (
     Context,
+    query_rows,
     write_text,
 )
 from flows.warehouse import sql
@@ -37,7 +41,7 @@ FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 # Bump when the layout of corrections workbooks changes in a way their content digest would not
 # see (formats are in it already): an unchanged workbook is otherwise left as it is on disk.
-_CORRECTIONS_LAYOUT = 1
+_CORRECTIONS_LAYOUT = 2  # 2: rows at their original row, in sheets named as the original's
 _CORRECTION_FORMATS: dict[str, dict[str, object]] = {
     "header": {"bold": True, "bg_color": "#DDE6F0", "border": 1},
     "flagged": {"bg_color": "#FFF2A8"},
@@ -53,6 +57,27 @@ _CORRECTIONS_PER_TASK = 50
 MAX_CORRECTION_WORKERS = 4
 # Rows fetched from DuckDB at a time when they are streamed.
 _FETCH_ROWS = 10_000
+# The hidden sheet holding the dropdowns' values (hidden sheets are not read back as data).
+LISTS_SHEET = "_minyi_lists"
+# Registry names (communities, organisations) get a dropdown up to this many; past it the
+# list would weigh on every workbook, and the rule checks the name when it comes back.
+LISTED_NAMES = 2_000
+# Dataset columns with a closed vocabulary, by the list that holds it.
+_VOCABULARY_OF = {
+    "role": "role",
+    "verdict": "verdict",
+    "kind": "hearing_kind",
+    "took_part": "yes_no",
+    "community": "community",
+    "org": "org",
+}
+_CLOSED_LISTS = {
+    "role": list(ROLES),
+    "verdict": list(VERDICTS),
+    "hearing_kind": list(HEARING_KINDS),
+    "yes_no": ["是", "否"],
+    "rating": ["1", "2", "3", "4", "5"],
+}
 
 
 @dataclass
@@ -70,9 +95,13 @@ class _CorrectionSheet:
     name: str
     labels: list[str]
     help: str
-    rows: list[list[str]]  # the row's values as text, then what is wrong with it
+    rows: list[list[str | int]]  # the row's values (whole numbers as numbers), then its problem
     flagged: list[list[tuple[int, str]]]  # per row: (column, reason) of each cell to fix
     widths: list[int]
+    # Where each row goes (0-based sheet row): the row it had in the original file, so that a
+    # row number in this workbook is one in the original too.
+    positions: list[int] = field(default_factory=list)
+    dropdowns: list[tuple[int, str]] = field(default_factory=list)  # (column, list name)
 
 
 def _correction_files(
@@ -134,50 +163,97 @@ def _problem_text(row: _CorrectionRow, lang: str) -> str:
     )
 
 
+def _cell(column: DatasetColumn, value: object) -> str | int:
+    """A value as the organizer sees it: whole numbers (counts, ratings) as numbers, so that
+    a spreadsheet sums and checks them; everything else as the text that was read."""
+    text = "" if value is None else str(value)
+    if column.kind in ("int", "rating") and _WHOLE.fullmatch(text.strip()):
+        return int(float(text))
+    return text
+
+
+_WHOLE = re.compile(r"[+-]?\d{1,15}(?:\.0+)?")
+
+
+def _dropdown(column: DatasetColumn, lists: Mapping[str, Sequence[str]]) -> str | None:
+    """The list a column's cells choose from, if it has one with values."""
+    name = "rating" if column.kind == "rating" else _VOCABULARY_OF.get(column.name)
+    return name if name and lists.get(name) else None
+
+
+def _positions(rows: Sequence[_CorrectionRow]) -> list[int]:
+    """Each row at the row it had in the original (under the header in row 1); one after
+    another when the numbers cannot be kept (two rows with one number)."""
+    numbers = [row.row_number - 1 for row in rows]
+    if all(n >= 1 for n in numbers) and len(set(numbers)) == len(numbers):
+        return numbers
+    return list(range(1, len(rows) + 1))
+
+
 def _correction_sheets(
-    rows_by_kind: Mapping[str, Sequence[_CorrectionRow]], lang: str
+    rows_by_kind: Mapping[str, Sequence[_CorrectionRow]],
+    lang: str,
+    lists: Mapping[str, Sequence[str]] | None = None,
 ) -> list[_CorrectionSheet]:
-    """The sheets of a corrections workbook: one per dataset kind, one row per source row."""
+    """The sheets of a corrections workbook: one per sheet of the original (named as it is)
+    and dataset kind, each row where it was in the original."""
     sheets: list[_CorrectionSheet] = []
     taken: set[str] = set()
-    for kind, rows in rows_by_kind.items():
-        title = msg("report.correction.sheet", lang)
-        if len(rows_by_kind) > 1:
-            title += " " + msg(f"report.source.{kind}", lang)
-        columns = COLUMNS[kind]  # type: ignore[index]
-        labels = [c.zh if lang == "zh" else c.name for c in columns]
-        labels.append(both("report.col.problem"))
-        table: list[list[str]] = []
-        flagged: list[list[tuple[int, str]]] = []
-        for row in rows:
-            bad = {p["column_name"]: p for p in row.problems if p["column_name"]}
-            raw = [row.values.get(c.name) for c in columns]
-            table.append(["" if v is None else str(v) for v in raw] + [_problem_text(row, lang)])
-            flagged.append(
-                [
-                    (col, str(bad[c.name][f"reason_{lang}"]))
-                    for col, c in enumerate(columns)
-                    if c.name in bad
-                ]
+    lists = _CLOSED_LISTS if lists is None else lists
+    for kind, kind_rows in rows_by_kind.items():
+        by_sheet: dict[str, list[_CorrectionRow]] = defaultdict(list)
+        for row in kind_rows:
+            by_sheet[row.sheet].append(row)
+        for original, unsorted in by_sheet.items():
+            rows = sorted(unsorted, key=lambda r: r.row_number)
+            title = msg("report.correction.sheet", lang)
+            if len(rows_by_kind) > 1:
+                title += " " + msg(f"report.source.{kind}", lang)
+            columns = COLUMNS[kind]  # type: ignore[index]
+            labels = [c.zh if lang == "zh" else c.name for c in columns]
+            labels.append(both("report.col.problem"))
+            table: list[list[str | int]] = []
+            flagged: list[list[tuple[int, str]]] = []
+            for row in rows:
+                bad = {p["column_name"]: p for p in row.problems if p["column_name"]}
+                cells = [_cell(c, row.values.get(c.name)) for c in columns]
+                table.append([*cells, _problem_text(row, lang)])
+                flagged.append(
+                    [
+                        (col, str(bad[c.name][f"reason_{lang}"]))
+                        for col, c in enumerate(columns)
+                        if c.name in bad
+                    ]
+                )
+            widths = [
+                width if col < len(columns) else min(width, 70)
+                for col, width in enumerate(column_widths(labels, table))
+            ]
+            dropdowns = [
+                (col, name)
+                for col, c in enumerate(columns)
+                if (name := _dropdown(c, lists)) is not None
+            ]
+            sheets.append(
+                _CorrectionSheet(
+                    sheet_name(original or title, taken),
+                    labels,
+                    msg("report.correction.help", lang),
+                    table,
+                    flagged,
+                    widths,
+                    _positions(rows),
+                    dropdowns,
+                )
             )
-        widths = [
-            width if col < len(columns) else min(width, 70)
-            for col, width in enumerate(column_widths(labels, table))
-        ]
-        sheets.append(
-            _CorrectionSheet(
-                sheet_name(title, taken),
-                labels,
-                msg("report.correction.help", lang),
-                table,
-                flagged,
-                widths,
-            )
-        )
     return sheets
 
 
-def _correction_digest(file_hash: str, sheets: Sequence[_CorrectionSheet]) -> str:
+def _correction_digest(
+    file_hash: str,
+    sheets: Sequence[_CorrectionSheet],
+    lists: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """sha256 of everything a corrections workbook is made of, and of how it is laid out."""
     content = [
         _CORRECTIONS_LAYOUT,
@@ -187,13 +263,17 @@ def _correction_digest(file_hash: str, sheets: Sequence[_CorrectionSheet]) -> st
         CORRECTION_SHEET,
         file_hash,
         [[getattr(sheet, f.name) for f in fields(sheet)] for sheet in sheets],
+        {name: lists[name] for sheet in sheets for _col, name in sheet.dropdowns} if lists else {},
     ]
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _write_correction_sheets(
-    path: Path, file_hash: str, sheets: Sequence[_CorrectionSheet]
+    path: Path,
+    file_hash: str,
+    sheets: Sequence[_CorrectionSheet],
+    lists: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Write a corrections workbook (replacing ``path`` only once it is complete)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -201,13 +281,15 @@ def _write_correction_sheets(
     header = workbook.add_format(_CORRECTION_FORMATS["header"])
     flagged = workbook.add_format(_CORRECTION_FORMATS["flagged"])
     problem = workbook.add_format(_CORRECTION_FORMATS["problem"])
+    ranges = _dropdown_ranges(sheets, lists or {})
     for spec in sheets:
         sheet = workbook.add_worksheet(spec.name)
         last = len(spec.labels) - 1  # the problem column
         for col, label in enumerate(spec.labels):
             sheet.write_string(0, col, label, header)
         sheet.write_comment(0, last, spec.help)
-        for r, (cells, bad) in enumerate(zip(spec.rows, spec.flagged, strict=True), start=1):
+        positions = spec.positions or list(range(1, len(spec.rows) + 1))
+        for r, cells, bad in zip(positions, spec.rows, spec.flagged, strict=True):
             reasons = dict(bad)
             for col, value in enumerate(cells[:-1]):
                 if col in reasons:
@@ -219,13 +301,50 @@ def _write_correction_sheets(
         for col, width in enumerate(spec.widths):
             sheet.set_column(col, col, width)
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, len(spec.rows), last)
+        bottom = max(positions, default=0)
+        sheet.autofilter(0, 0, bottom, last)
+        for col, name in spec.dropdowns:
+            sheet.data_validation(1, col, max(bottom, 1), col, ranges[name])
     marker = workbook.add_worksheet(CORRECTION_SHEET)
     marker.write_string(0, 0, file_hash)
     marker.hide()
+    if ranges:
+        _write_lists(workbook.add_worksheet(LISTS_SHEET), sheets, lists or {})
     workbook.close()
     os.replace(tmp, path)
     return path
+
+
+def _used_lists(sheets: Sequence[_CorrectionSheet]) -> list[str]:
+    return sorted({name for sheet in sheets for _col, name in sheet.dropdowns})
+
+
+def _dropdown_ranges(
+    sheets: Sequence[_CorrectionSheet], lists: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, Any]]:
+    """Each list's data validation: a dropdown over its column of the hidden lists sheet;
+    closed vocabularies refuse other values, registry names only warn (a new name may be
+    right, and the rules check it when the workbook comes back)."""
+    ranges: dict[str, dict[str, Any]] = {}
+    for col, name in enumerate(_used_lists(sheets)):
+        letter = xl_col_to_name(col)
+        closed = name in _CLOSED_LISTS
+        ranges[name] = {
+            "validate": "list",
+            "source": f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(lists[name])}",
+            "error_type": "stop" if closed else "warning",
+        }
+    return ranges
+
+
+def _write_lists(
+    sheet: Worksheet, sheets: Sequence[_CorrectionSheet], lists: Mapping[str, Sequence[str]]
+) -> None:
+    """The dropdowns' values, one list per column, in a hidden sheet."""
+    for col, name in enumerate(_used_lists(sheets)):
+        for row, value in enumerate(lists[name]):
+            sheet.write_string(row, col, value)
+    sheet.hide()
 
 
 def _untouched(path: Path, written: Mapping[str, Any]) -> bool:
@@ -255,21 +374,27 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
 _CorrectionJob = tuple[Path, str, Mapping[str, Sequence[_CorrectionRow]], dict[str, Any] | None]
 
 
-def _update_correction(job: _CorrectionJob, lang: str) -> dict[str, Any]:
+# The dropdowns' values by list name (see _CLOSED_LISTS and _vocabularies).
+Lists = Mapping[str, Sequence[str]]
+
+
+def _update_correction(job: _CorrectionJob, lang: str, lists: Lists) -> dict[str, Any]:
     """Write one corrections workbook unless the manifest's entry shows it is as it would be
     written; the manifest's entry for it."""
     path, file_hash, rows_by_kind, written = job
-    sheets = _correction_sheets(rows_by_kind, lang)
-    digest = _correction_digest(file_hash, sheets)
+    sheets = _correction_sheets(rows_by_kind, lang, lists)
+    digest = _correction_digest(file_hash, sheets, lists)
     if written and written.get("digest") == digest and _untouched(path, written):
         return written
-    stat = _write_correction_sheets(path, file_hash, sheets).stat()
+    stat = _write_correction_sheets(path, file_hash, sheets, lists).stat()
     return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _update_corrections(jobs: Sequence[_CorrectionJob], lang: str) -> list[dict[str, Any]]:
+def _update_corrections(
+    jobs: Sequence[_CorrectionJob], lang: str, lists: Lists
+) -> list[dict[str, Any]]:
     """``_update_correction`` for several workbooks (a worker process's task)."""
-    return [_update_correction(job, lang) for job in jobs]
+    return [_update_correction(job, lang, lists) for job in jobs]
 
 
 def _cpus() -> int:
@@ -290,9 +415,10 @@ class _CorrectionWriter:
     with any use of multiprocessing (minyi's commands, Prefect and pytest have it).
     """
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, lists: Lists | None = None) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
         self._lang = lang
+        self._lists: Lists = _CLOSED_LISTS if lists is None else lists
         self._count = 0
         self._batch: list[_CorrectionJob] = []
         self._pending: deque[tuple[Future[list[dict[str, Any]]], list[str]]] = deque()
@@ -312,7 +438,7 @@ class _CorrectionWriter:
         """Bring one workbook up to date now, or queue it for a worker process."""
         self._count += 1
         if self._count <= PARALLEL_CORRECTIONS or self._workers < 2:
-            self.entries[job[0].name] = _update_correction(job, self._lang)
+            self.entries[job[0].name] = _update_correction(job, self._lang, self._lists)
             return
         self._batch.append(job)
         if len(self._batch) >= _CORRECTIONS_PER_TASK:
@@ -331,7 +457,7 @@ class _CorrectionWriter:
             # spawn, not fork: the parent holds DuckDB's and Prefect's threads.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
-        future = self._pool.submit(_update_corrections, self._batch, self._lang)
+        future = self._pool.submit(_update_corrections, self._batch, self._lang, self._lists)
         self._pending.append((future, [path.name for path, *_rest in self._batch]))
         self._batch = []
         while len(self._pending) > 2 * self._workers:
@@ -352,7 +478,7 @@ def write_corrections(ctx: Context, folder: Path) -> list[Path]:
     manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
     written = _read_manifest(manifest)
     paths: list[Path] = []
-    with _CorrectionWriter(ctx.lang) as writer:
+    with _CorrectionWriter(ctx.lang, _vocabularies(ctx)) as writer:
         for file_hash, name, by_kind in _correction_files(ctx):
             if not paths:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -369,4 +495,38 @@ def write_corrections(ctx: Context, folder: Path) -> list[Path]:
     if entries != written:
         text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
         write_text(manifest, text + "\n")
+    _remove_other_languages(folder, ctx.lang)
     return paths
+
+
+def _vocabularies(ctx: Context) -> dict[str, list[str]]:
+    """The dropdowns' values: the closed vocabularies, and the registry's community and
+    organisation names when there are at most LISTED_NAMES of them."""
+    lists: dict[str, list[str]] = {k: list(v) for k, v in _CLOSED_LISTS.items()}
+    for r in query_rows(ctx.con, "correction_vocabularies", LISTED_NAMES):
+        lists.setdefault(str(r["list"]), []).append(str(r["name"]))
+    return lists
+
+
+def _remove_other_languages(folder: Path, lang: str) -> None:
+    """Remove the workbooks another language's reports left here, as their manifest records
+    them (one workbook per source file in the folder: two would both come back), unless
+    someone edited them in place; then their manifest."""
+    for other in ("zh", "en"):
+        manifest = folder / _CORRECTIONS_MANIFEST.format(lang=other)
+        if other == lang or not manifest.is_file():
+            continue
+        kept = {}
+        for name, entry in _read_manifest(manifest).items():
+            path = folder / name
+            if Path(name).name != name or not name.endswith(".xlsx"):
+                continue
+            if _untouched(path, entry):
+                path.unlink()
+            elif path.exists():
+                kept[name] = entry
+        if kept:
+            text = json.dumps({"version": 1, "files": kept}, ensure_ascii=False, sort_keys=True)
+            write_text(manifest, text + "\n")
+        else:
+            manifest.unlink()

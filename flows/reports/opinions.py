@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.reports.cells import (
     Table,
 )
-from flows.reports.columns import col
+from flows.reports.columns import col, cols, row_values
 from flows.reports.context import (
     Context,
     query_rows,
@@ -14,14 +14,14 @@ from flows.reports.context import (
 
 
 def opinions_table(ctx: Context) -> Table:
-    """Free-text opinions grouped by community, with nothing that identifies who wrote them."""
-    rows: list[list[object]] = [
-        [r["community_name"], r["opinion"]] for r in query_rows(ctx.con, "opinions", ctx.period)
-    ]
+    """Free-text opinions grouped by community, the same opinion once with how many forms
+    raise it, with nothing that identifies who wrote them."""
+    columns = cols(ctx, "community", "opinion", "opinion_forms")
+    rows = [row_values(ctx, columns, r) for r in query_rows(ctx.con, "opinions", ctx.period)]
     return Table(
         "opinions",
         ctx.t("report.section.opinions"),
-        [col(ctx, "community"), col(ctx, "opinion")],
+        columns,
         rows,
         intro=ctx.t("report.intro.opinions"),
         grouped=True,

@@ -27,11 +27,13 @@ from flows.reports.participation import participation_tables
 from flows.reports.quality import quality_tables
 from flows.reports.satisfaction import items_table, satisfaction_tables, trends_table
 from flows.reports.sources import method_notes, source_tables
+from flows.reports.trends import trends_by_metric_table
 from flows.reports.xlsx import write_report_workbook
 from flows.settings import Settings
 
 
 def report_tables(ctx: Context, figures: Sequence[Figure]) -> list[Table]:
+    """Every section of the semiannual report, in reading order."""
     notes = method_notes(ctx)
     return [
         headline_table(ctx, figures),
@@ -41,6 +43,7 @@ def report_tables(ctx: Context, figures: Sequence[Figure]) -> list[Table]:
         *participation_tables(ctx),
         *hearing_tables(ctx),
         *reporting_tables(ctx),
+        trends_by_metric_table(ctx),
         subdistrict_opinions_table(ctx) if ctx.by_subdistrict else opinions_table(ctx),
         *source_tables(ctx),
         Table(

@@ -303,7 +303,10 @@ def trends_table(ctx: Context) -> Table:
     charts = [
         trend_chart(
             names[c],
-            [(p, v if isinstance(v := series[c].get(p), float) else None) for p in periods],
+            [
+                (ctx.period_name(p), v if isinstance(v := series[c].get(p), float) else None)
+                for p in periods
+            ],
             target,
             low,
         )

@@ -125,7 +125,13 @@ def add_evaluations(con: duckdb.DuckDBPyConnection) -> None:
             {"deputy": 10, "resident_rep": 13, "cppcc_member": 2},
             EVAL_HASH,
             "run-2",
-            comments={0: "希望增加停车位", 3: FORMULA_COMMENT, 5: "  "},
+            comments={
+                0: "希望增加停车位",
+                3: FORMULA_COMMENT,
+                5: "  ",
+                7: "希望增加停车位",
+                9: " 希望增加停车位",
+            },
         ),
         # 48/50 -> 30/50: a significant drop.
         *form_rows(

@@ -10,14 +10,15 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows.datasets import COLUMNS
+from flows.datasets import COLUMNS, ROLES, VERDICTS
 from flows.reports import (
     CORRECTION_SHEET,
     corrections,
     write_reports,
 )
-from flows.reports.corrections import _correction_path
+from flows.reports.corrections import LISTS_SHEET, _correction_path
 from flows.settings import Settings
+from tests.helpers import dropdown_choices
 from tests.reports.builders import (
     EVAL_HASH,
     HALF_YEAR,
@@ -31,17 +32,22 @@ def test_corrections_workbook(written: list[Path]) -> None:
     marker = workbook[CORRECTION_SHEET]
     assert marker.sheet_state == "hidden"
     assert marker["A1"].value == EVAL_HASH
-    sheet = workbook[workbook.sheetnames[0]]
+    # Named as the original's sheet, each row at its original row: "row 7" here is row 7 there.
+    assert workbook.sheetnames[0] == "评议表"
+    sheet = workbook["评议表"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     expected = [c.zh for c in COLUMNS["evaluations"]]
     assert rows[0] == [*expected, "问题说明 / Problem"]
-    assert len(rows) == 3  # rows 7 and 9: one line per row, not per failed cell
-    row7 = dict(zip(rows[0], rows[1], strict=True))
-    assert row7["评议期"] == "2026年中" and row7["服务态度"] == "6"
+    assert len(rows) == 9  # rows 7 and 9: one line per row, not per failed cell
+    assert [i + 1 for i, r in enumerate(rows) if any(v is not None for v in r)] == [1, 7, 9]
+    row7 = dict(zip(rows[0], rows[6], strict=True))
+    assert row7["评议期"] == "2026年中"
+    assert row7["服务态度"] == 6 and row7["办事效率"] == 4  # numbers as numbers
+    assert row7["问题说明 / Problem"].startswith("原第 7 行（评议表）：")
     assert row7["评议人"] == "ev_0123456789abcdef"
     assert "原因：period 填写有误" in row7["问题说明 / Problem"]
     assert "原因：service_attitude 填写有误" in row7["问题说明 / Problem"]
-    comments = sheet.cell(row=2, column=expected.index("意见建议") + 1)
+    comments = sheet.cell(row=7, column=expected.index("意见建议") + 1)
     assert comments.value == "=cmd|' /C calc'!A0" and comments.data_type == "s"
     assert sheet.freeze_panes == "A2"
 
@@ -56,17 +62,23 @@ def test_corrections_keep_distinct_names(
     assert header[:2] == ["period", "community"]
 
 
-def test_corrections_in_both_languages_side_by_side(
+def test_corrections_in_the_report_language_only(
     warehouse: duckdb.DuckDBPyConnection, settings: Settings
 ) -> None:
+    """Two workbooks of one file would both come back: writing one language's removes the
+    other's (unless edited in place)."""
     (zh,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
+    zh_header = sheet_rows(zh, openpyxl.load_workbook(zh).sheetnames[0])[0]
     (en,) = write_reports(warehouse, settings, HALF_YEAR, lang="en")[3:]
     assert zh.name == "2026上半年评议表.corrections.xlsx"  # as it always was
     assert en.name == "2026上半年评议表.corrections.en.xlsx"
     assert zh.parent == en.parent
-    zh_header = sheet_rows(zh, openpyxl.load_workbook(zh).sheetnames[0])[0]
+    assert not zh.exists() and not (zh.parent / ".minyi-corrections.zh.json").exists()
     en_header = sheet_rows(en, openpyxl.load_workbook(en).sheetnames[0])[0]
     assert zh_header[:2] == ["评议期", "社区"] and en_header[:2] == ["period", "community"]
+    en.write_bytes(b"edited in place")  # someone's work is kept
+    write_reports(warehouse, settings, HALF_YEAR)
+    assert en.read_bytes() == b"edited in place" and zh.exists()
 
 
 # Writing many reports fast: unchanged workbooks left alone
@@ -86,8 +98,6 @@ def test_unchanged_corrections_are_not_written_again(
     first = _identity(path)
     assert write_reports(warehouse, settings, HALF_YEAR)[3:] == [path]
     assert _identity(path) == first  # same content: the file was left as it was
-    write_reports(warehouse, settings, HALF_YEAR, lang="en")  # the other language's own manifest
-    assert _identity(path) == first
     # Edited in place (or replaced) since: written again.
     path.write_bytes(b"not a workbook any more")
     write_reports(warehouse, settings, HALF_YEAR)
@@ -156,3 +166,21 @@ def test_a_corrections_workbook_is_named_after_the_original_file(tmp_path: Path)
     assert again.name == "评议表.corrections.xlsx"
     english = _correction_path(tmp_path, "听证.corrections.en.xlsx", "b" * 64, set(), "en")
     assert english.name == "听证.corrections.en.xlsx"
+
+
+def test_corrections_offer_dropdowns_for_every_vocabulary(written: list[Path]) -> None:
+    book = openpyxl.load_workbook(written[3])
+    assert book[LISTS_SHEET].sheet_state == "hidden"
+    sheet = book["评议表"]
+    header = [c.value for c in sheet[1]]
+
+    def choices(label: str) -> list[str]:
+        return dropdown_choices(book, sheet, 7, header.index(label) + 1)
+
+    assert choices("身份") == list(ROLES)
+    assert choices("总体评价") == list(VERDICTS)
+    for item in ("服务态度", "办事效率", "环境整治", "居务公开", "为民办实事"):
+        assert choices(item) == ["1", "2", "3", "4", "5"]
+    assert "东华社区" in choices("社区")  # the registry's names
+    closed = {v.formula1: v.errorStyle or "stop" for v in sheet.data_validations.dataValidation}
+    assert set(closed.values()) == {"stop", "warning"}  # registry names only warn

@@ -21,7 +21,9 @@ def test_opinions_without_identity(written: list[Path], settings: Settings) -> N
     assert "ev_" not in section
     for role in ("deputy", "cppcc_member", "resident_rep", "unit_rep"):
         assert msg(f"report.role.{role}", "zh") not in section
-    assert section.count('<td class="opinion">') == 3  # the blank opinion is left out
+    # The blank opinion is left out; the same opinion three times is one row, counted.
+    assert section.count('<td class="opinion">') == 3
+    assert '<td class="opinion">希望增加停车位</td>\n<td class="num">3</td>' in section
     sheet = openpyxl.load_workbook(written[1])[msg("report.section.opinions", "zh")]
     formula = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA_COMMENT]
     assert formula and formula[0].data_type == "s"

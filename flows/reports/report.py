@@ -13,6 +13,7 @@ from flows.reports.cells import (
     Table,
 )
 from flows.reports.completeness import reporting_tables
+from flows.reports.concerns import concerns_tables
 from flows.reports.context import (
     Context,
     make_context,
@@ -44,6 +45,7 @@ def report_tables(ctx: Context, figures: Sequence[Figure]) -> list[Table]:
         *hearing_tables(ctx),
         *reporting_tables(ctx),
         trends_by_metric_table(ctx),
+        *concerns_tables(ctx),
         subdistrict_opinions_table(ctx) if ctx.by_subdistrict else opinions_table(ctx),
         *source_tables(ctx),
         Table(

@@ -7,10 +7,12 @@ hearings resolved, a few representative opinions, and the words of the opinions 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.periods import Period
 from flows.reports.cells import SUPPRESSED, Col, Table
 from flows.reports.context import Context, query_rows
-from flows.topics.section import Concerns, community_concerns, example_label
+from flows.topics.section import Concerns, Example, community_concerns, example_label
 
 # The topics a community's rows show, most raised first; the subdistrict's row shows all.
 TOPICS_PER_COMMUNITY = 5
@@ -41,10 +43,21 @@ def _change(ctx: Context, change: int | None, direction: str) -> str:
     return f"{change:+d}（{label}）" if ctx.lang == "zh" else f"{change:+d} ({label})"
 
 
+def _merged(examples: list[Example]) -> list[Example]:
+    """The same wording from several communities once, with their opinions added up."""
+    merged: dict[str, Example] = {}
+    for example in examples:
+        seen = merged.get(example.text)
+        merged[example.text] = (
+            example if seen is None else replace(seen, opinions=seen.opinions + example.opinions)
+        )
+    return sorted(merged.values(), key=lambda e: -e.opinions)
+
+
 def _rows(ctx: Context, place: str, concerns: Concerns, top: int | None) -> list[list[object]]:
     rows: list[list[object]] = []
     for topic in concerns.topics[:top] if top else concerns.topics:
-        examples = concerns.examples.get(topic.topic, [])
+        examples = _merged(concerns.examples.get(topic.topic, []))
         shown = "；".join(example_label(e, ctx.lang) for e in examples) if examples else SUPPRESSED
         rows.append(
             [

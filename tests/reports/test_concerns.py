@@ -74,8 +74,7 @@ def test_a_topic_raised_fewer_than_the_minimum_shows_no_text(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     rows = _by_place_and_topic(con, "zh")
-    communities = {place for place, _ in rows} - {"全街道"}
-    c01 = next(p for p in communities if any(r[0] == p and r[2] == 3 for r in rows.values()))
+    c01 = next(place for place, topic in rows if topic == "停车交通" and place != "全街道")
     lifts_once = rows[(c01, "电梯")]
     assert lifts_once[2] == 1 and lifts_once[-1] is SUPPRESSED
     assert "电梯老坏" not in str(rows[(c01, "电梯")])
@@ -88,3 +87,15 @@ def test_the_section_says_when_nothing_was_raised(home: Path) -> None:
     topics, others = concerns_tables(ctx)
     assert topics.rows == [] and others.rows == []
     assert topics.notes == ["No opinions were received this half-year."]
+
+
+def test_the_same_wording_from_two_communities_is_one_example_with_both_counts() -> None:
+    from flows.reports.concerns import _merged
+    from flows.topics.section import Example
+
+    examples = [
+        Example("parking", "C01", "停车难", 3, ("evaluations",)),
+        Example("parking", "C02", "停车难", 4, ("evaluations",)),
+        Example("parking", "C02", "车位少", 5, ("evaluations",)),
+    ]
+    assert [(e.text, e.opinions) for e in _merged(examples)] == [("停车难", 7), ("车位少", 5)]

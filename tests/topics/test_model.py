@@ -9,7 +9,7 @@ import pytest
 
 from flows.settings import DEFAULT_TOPICS
 from flows.topics import Taxonomy, classify, load_taxonomy
-from flows.topics.model import MIN_OPINIONS, features, model_for, read_training, train
+from flows.topics.model import MIN_OPINIONS, NaiveBayes, features, model_for, read_training, train
 
 TAXONOMY = (
     "topic,name_zh,name_en,keywords,examples\n"
@@ -27,9 +27,21 @@ def test_likelihoods_are_the_smoothed_shares_computed_by_hand() -> None:
     parking_total = len(features("车没地方放")) + len(features("车太多"))
     expected = math.log((1 + 0.3) / (parking_total + 0.3 * vocabulary))
     assert model.log_likelihood["b:车太"][1] == pytest.approx(expected)
-    assert model.predict("车太多了没地方") == "parking"
-    assert model.predict("轿厢又坏了") == "lifts"
+    assert model.predict("车太多了没地方", floor=0.0) == "parking"
+    assert model.predict("轿厢又坏了", floor=0.0) == "lifts"
     assert model.predict("ｘｙｚ") is None, "nothing it has seen: no guess"
+
+
+def test_no_guess_below_the_posterior_floor() -> None:
+    # Equal priors; the one known feature is 4 times as likely under "a": P(a) = 0.2 / 0.25.
+    model = NaiveBayes(
+        topics=("a", "b"),
+        log_prior=(math.log(0.5), math.log(0.5)),
+        log_likelihood={"b:车太": (math.log(0.2), math.log(0.05))},
+    )
+    assert model.posterior("车太") == pytest.approx({"a": 0.8, "b": 0.2})
+    assert model.predict("车太", floor=0.5) == "a"
+    assert model.predict("车太", floor=0.9) is None
 
 
 def _taxonomy(tmp_path: Path, examples: int) -> Taxonomy:

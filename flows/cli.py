@@ -70,17 +70,35 @@ def _taxonomy_or_fail(settings: Settings) -> None:
         _fail(str(error), 2)
 
 
-def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
+def _run_flow(
+    settings: Settings, period: Period, lang: str | None, *, prefect: bool = True
+) -> None:
+    """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
+    ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
+    than such a run takes."""
     _taxonomy_or_fail(settings)
+    if settings.task_runner == "dask":  # checked even when the run would not need Dask
+        from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
+
+        problem = dask_unreachable(settings)
+        if problem is not None:
+            _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
+    from flows.without_prefect import inbox_is_empty, run_without_prefect
+
+    if not prefect or inbox_is_empty(settings):
+        try:
+            result = run_without_prefect(settings, period, lang)
+        except Exception as error:
+            _fail(both("run_failed", error=error))
+            return
+        _print_result(settings, result)
+        return
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
     from flows.flows import semiannual_run
-    from flows.service.dask import dask_unreachable, with_task_runner, workers_share_the_server
+    from flows.service.dask import with_task_runner, workers_share_the_server
 
-    problem = dask_unreachable(settings)
-    if problem is not None:
-        _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
         run_flow = with_task_runner(semiannual_run, settings)
         with workers_share_the_server(settings):
@@ -152,7 +170,7 @@ def demo(
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
-    _run_flow(settings, last, lang)
+    _run_flow(settings, last, lang, prefect=False)
 
 
 @app.command()
@@ -200,6 +218,11 @@ def query(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
+        if output is None and output_format == "table":
+            from flows.warehouse.query import show_query
+
+            show_query(settings, statement)
+            return
         frame = run_query(settings, statement)
     except QueryRefused as refused:
         _fail(str(refused), 2)
@@ -217,13 +240,9 @@ def query(
         from flows.warehouse.query import spreadsheet_safe
 
         sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
-    elif output_format == "json":
+    else:
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
-        from flows.warehouse.query import render_table
-
-        render_table(frame)
 
 
 @app.command()

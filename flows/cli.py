@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from flows.messages import both, msg
 from flows.periods import Period, last_closed_period, parse_period, periods_ending_at
 from flows.settings import Settings, load_settings
+from flows.topics.commands import topics_app
 
 if TYPE_CHECKING:
     from flows.ingest.batch import RunResult
@@ -24,6 +25,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# minyi topics list | check | tag | others: the taxonomy, for organizers editing it.
+app.add_typer(topics_app, name="topics")
 
 Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言 / report language）")]
 

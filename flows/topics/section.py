@@ -12,7 +12,8 @@ communities of the warehouse (the subdistrict). The report writers only lay thes
   (``MINYI_MIN_CELL_SIZE``) times is returned, at any level: its count is shown, not its words;
 - :func:`other_terms`: the frequent words of the opinions tagged 其他, each held by at least
   ``min_cell_size`` opinions, for organizers extending the taxonomy;
-- :func:`residents_section`: all of the above for the subdistrict and each community.
+- :func:`residents_section`: all of the above for the subdistrict and each community;
+- :func:`sheet_rows`: the same as flat rows (subdistrict first), for the XLSX sheet.
 """
 
 from __future__ import annotations
@@ -292,3 +293,29 @@ def residents_section(
             for community in communities
         ],
     )
+
+
+def sheet_rows(section: ResidentsSection, lang: str = "zh") -> list[dict[str, Any]]:
+    """One row per community (None = the subdistrict, first) and topic raised, keyed by
+    ``community_id`` and :data:`COLUMNS`: what the XLSX sheet shows. ``examples`` joins the
+    representative opinions with their counts, and is empty where no text may be shown."""
+    rows: list[dict[str, Any]] = []
+    for concerns in (section.subdistrict, *section.communities):
+        for count in concerns.topics:
+            examples = concerns.examples.get(count.topic, [])
+            rows.append(
+                {
+                    "community_id": concerns.community_id,
+                    "topic": count.name(lang),
+                    "opinions": count.opinions,
+                    "requests": count.requests,
+                    "share": count.share,
+                    "change": count.change,
+                    "trend": direction_label(count.direction, lang),
+                    "raised": count.raised,
+                    "resolved": count.resolved,
+                    "resolution_rate": count.resolution_rate,
+                    "examples": "；".join(example_label(e, lang) for e in examples),
+                }
+            )
+    return rows

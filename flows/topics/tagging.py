@@ -21,13 +21,15 @@ import pandas as pd
 from flows.settings import Settings
 from flows.topics.classify import classify
 from flows.topics.duplicates import group_near_duplicates
+from flows.topics.model import TRAINING
 from flows.topics.taxonomy import Taxonomy, load_taxonomy
 from flows.topics.tokens import USER_DICTIONARY
 from flows.warehouse import Mode, open_warehouse, sql
 
 # The code whose change changes tags: a new rule retags every pool on the next ingest.
 _RULES = tuple(
-    Path(__file__).with_name(name) for name in ("classify.py", "tokens.py", "duplicates.py")
+    Path(__file__).with_name(name)
+    for name in ("classify.py", "tokens.py", "duplicates.py", "model.py")
 )
 
 
@@ -40,13 +42,14 @@ class TaggingSummary:
 
 
 def tagging_fingerprint(taxonomy: Taxonomy) -> str:
-    """A digest of what decides an opinion's tags: the taxonomy, the community terms, the rules."""
+    """A digest of what decides an opinion's tags: the taxonomy (its examples teach the
+    model), the community terms, the training opinions, the rules."""
     digest = hashlib.sha256()
     for topic in taxonomy.topics:
-        digest.update(repr((topic.code, topic.keywords, topic.hints)).encode())
+        digest.update(repr((topic.code, topic.keywords, topic.hints, topic.examples)).encode())
     digest.update(f"fallback={taxonomy.fallback}".encode())
-    for path in (USER_DICTIONARY, *_RULES):
-        digest.update(path.read_bytes())
+    for path in (USER_DICTIONARY, TRAINING, *_RULES):
+        digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
 
 

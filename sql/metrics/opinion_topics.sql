@@ -25,8 +25,8 @@ counts as (
         count(*) as opinions,
         count(distinct group_id) as requests,
         count(*) filter (where source = 'hearings') as hearings,
-        sum(raised) as raised,
-        sum(resolved) as resolved
+        cast(sum(raised) as bigint) as raised,
+        cast(sum(resolved) as bigint) as resolved
     from topic_rows
     group by grouping sets ((period, community_id, topic), (period, topic))
 ),

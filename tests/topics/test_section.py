@@ -153,3 +153,19 @@ def test_labels_in_both_languages(con: duckdb.DuckDBPyConnection) -> None:
     group = example_opinions(con, H1, "C01", min_cell_size=3)["parking"]
     assert example_label(group[0], "zh") == "晚上停车太难（3 条相近意见）"
     assert example_label(group[1], "en") == group[1].text
+
+
+def test_sheet_rows_hold_counts_everywhere_and_text_only_where_allowed(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    from flows.topics.section import COLUMNS, sheet_rows
+
+    rows = sheet_rows(residents_section(con, load_settings(env={}), H1), "zh")
+    assert set(rows[0]) == {"community_id", *COLUMNS}
+    assert rows[0]["community_id"] is None, "the subdistrict comes first"
+    cells = {(row["community_id"], row["topic"]): row for row in rows}
+    assert cells[("C01", "停车交通")]["examples"].startswith("晚上停车太难（3 条相近意见）")
+    assert cells[("C01", "环境卫生")]["opinions"] == 2
+    assert cells[("C01", "环境卫生")]["examples"] == "", "2 opinions: the count, no text"
+    assert cells[(None, "环境卫生")]["examples"] == ""
+    assert cells[("C01", "停车交通")]["trend"] == "上升"

@@ -56,12 +56,29 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
     return period
 
 
+def _taxonomy_or_fail(settings: Settings) -> None:
+    """Stop with one line naming the file and the line when the topic taxonomy is broken."""
+    from flows.topics.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        load_taxonomy(settings.topics_path)
+    except TaxonomyError as error:
+        _fail(str(error), 2)
+
+
 def _run_flow(
     settings: Settings, period: Period, lang: str | None, *, prefect: bool = True
 ) -> None:
     """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
     ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
     than such a run takes."""
+    _taxonomy_or_fail(settings)
+    if settings.task_runner == "dask":  # checked even when the run would not need Dask
+        from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
+
+        problem = dask_unreachable(settings)
+        if problem is not None:
+            _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     from flows.without_prefect import inbox_is_empty, run_without_prefect
 
     if not prefect or inbox_is_empty(settings):
@@ -76,11 +93,8 @@ def _run_flow(
 
     configure_prefect(settings)
     from flows.flows import semiannual_run
-    from flows.service.dask import dask_unreachable, with_task_runner, workers_share_the_server
+    from flows.service.dask import with_task_runner, workers_share_the_server
 
-    problem = dask_unreachable(settings)
-    if problem is not None:
-        _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
         run_flow = with_task_runner(semiannual_run, settings)
         with workers_share_the_server(settings):
@@ -146,6 +160,7 @@ def demo(
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
@@ -175,6 +190,7 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
+    _taxonomy_or_fail(settings)
     from flows.ingest.batch import ingest as ingest_files
 
     _print_result(settings, ingest_files(settings, [p.resolve() for p in files]))
@@ -279,6 +295,7 @@ def report(
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)

@@ -170,6 +170,7 @@ def print_latency(latency: dict[str, Any]) -> None:
         f"Fixed costs at one subdistrict, median of {latency['runs']} runs (whole processes; "
         "run, status and query on the demo's warm home, demo on a fresh home):"
     )
+    print("  (on a busy machine wall time waits for a core; CPU seconds are what the command did)")
     print(
         f"  floors: python -c pass {python:.3f} s wall; duckdb select 1 {duck:.3f} s wall, "
         f"{floors['duckdb select 1']['peak_mb']:.0f} MiB"
@@ -178,7 +179,8 @@ def print_latency(latency: dict[str, Any]) -> None:
     header = f"  {'command':<8} {'wall s':>7} {'cpu s':>6} {'MiB':>5} {'goal s':>6} {'/python':>8}"
     header += f" {'/duckdb':>8}"
     if ref:
-        header += f" {ref + ' wall s':>14} {ref + ' cpu s':>13} {'/' + ref:>9}"
+        header += f" {ref + ' wall s':>14} {ref + ' cpu s':>13} {'wall/' + ref:>10}"
+        header += f" {'cpu/' + ref:>9}"
     print(header)
     for command in COMMANDS:
         m = latency["commands"]["minyi"][command]
@@ -188,5 +190,6 @@ def print_latency(latency: dict[str, Any]) -> None:
         )
         if ref:
             b = latency["commands"][ref][command]
-            line += f" {b['wall']:>14.2f} {b['cpu']:>13.2f} {m['wall'] / b['wall']:>8.2f}x"
+            line += f" {b['wall']:>14.2f} {b['cpu']:>13.2f} {m['wall'] / b['wall']:>9.2f}x"
+            line += f" {m['cpu'] / b['cpu']:>8.2f}x"
         print(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,15 +30,68 @@ def change_test(
     """Change in rate against the previous half-year, with Fisher's exact test (two-sided)."""
     if responses <= 0 or previous_responses <= 0:
         return None
-    table = [
-        [positives, responses - positives],
-        [previous_positives, previous_responses - previous_positives],
-    ]
-    from scipy.stats import fisher_exact  # imported when first needed: it takes seconds
-
-    p_value = float(fisher_exact(table, alternative="two-sided")[1])
+    p_value = fisher_two_sided(
+        positives,
+        responses - positives,
+        previous_positives,
+        previous_responses - previous_positives,
+    )
     change = positives / responses - previous_positives / previous_responses
     return ChangeTest(change, p_value, p_value < ALPHA)
+
+
+# Tables at most this much more likely than the observed one still count as "as likely"
+# (rounding); R's fisher.test uses the same.
+_TIES = 1 + 1e-7
+# Terms this small against the p-value summed so far end a walk: they only get smaller
+# further out.
+_NEGLIGIBLE = 1e-17
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """Fisher's exact test of the 2×2 table [[a, b], [c, d]], two-sided: given its margins,
+    the probability of a table no more likely than this one (scipy's ``fisher_exact``).
+
+    In plain Python, as importing ``scipy.stats`` took 0.7 s of the 1.9 s of CPU of a
+    ``minyi run`` with nothing new. The hypergeometric terms are walked outwards from the
+    mode by their ratio (the distribution is unimodal) and summed relative to the mode's,
+    so large counts neither overflow nor cost a term per possible table.
+    """
+    n1, n2, n = a + b, c + d, a + c
+    if n1 == 0 or n2 == 0 or n == 0 or b + d == 0:
+        return 1.0
+    low, high = max(0, n - n2), min(n1, n)
+    mode = min(max((n + 1) * (n1 + 1) // (n1 + n2 + 2), low), high)
+
+    def log_term(x: int) -> float:
+        return _log_comb(n1, x) + _log_comb(n2, n - x)
+
+    limit = math.exp(log_term(a) - log_term(mode)) * _TIES
+    kept = 1.0 if limit >= 1.0 else 0.0  # the mode's term, 1 as the others are relative to it
+    total = 1.0
+    term, x = 1.0, mode
+    while x < high:  # upwards from the mode
+        term *= (n1 - x) * (n - x) / ((x + 1) * (n2 - n + x + 1))
+        x += 1
+        total += term
+        if term <= limit:
+            kept += term
+            if term < kept * _NEGLIGIBLE:
+                break
+    term, x = 1.0, mode
+    while x > low:  # downwards from the mode
+        term *= x * (n2 - n + x) / ((n1 - x + 1) * (n - x + 1))
+        x -= 1
+        total += term
+        if term <= limit:
+            kept += term
+            if term < kept * _NEGLIGIBLE:
+                break
+    return min(1.0, kept / total)
 
 
 def suppressed_cells(

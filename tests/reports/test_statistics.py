@@ -13,6 +13,7 @@ from flows.reports import (
     change_test,
     suppressed_cells,
 )
+from flows.reports.statistics import fisher_two_sided
 
 # Pure logic
 
@@ -71,3 +72,36 @@ def test_suppressed_cells(sizes: dict[Any, int], groups: Any, hidden: set[Any]) 
 def test_suppressed_survives_pickling() -> None:
     assert pickle.loads(pickle.dumps(SUPPRESSED)) is SUPPRESSED
     assert pickle.loads(pickle.dumps([1, SUPPRESSED]))[1] is SUPPRESSED
+
+
+def test_fisher_two_sided_is_scipys_on_every_small_table() -> None:
+    """Every 2×2 table with rows of up to 10, and scipy's p-value for it."""
+    from scipy.stats import fisher_exact
+
+    for n1 in range(11):
+        for n2 in range(11):
+            for a in range(n1 + 1):
+                for c in range(n2 + 1):
+                    table = [[a, n1 - a], [c, n2 - c]]
+                    expected = float(fisher_exact(table, alternative="two-sided")[1])
+                    assert fisher_two_sided(a, n1 - a, c, n2 - c) == pytest.approx(
+                        expected, rel=1e-12, abs=1e-300
+                    ), table
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        pytest.param((195_129, 45_038, 177_273, 44_039), id="city-sized, p about 7e-23"),
+        pytest.param((100_023, 139_626, 15, 1), id="lopsided"),
+        pytest.param((2_950, 50, 2_900, 100), id="a subdistrict's year"),
+        pytest.param((0, 300_000, 300_000, 0), id="p underflows"),
+        pytest.param((480, 20, 480, 20), id="unchanged"),
+    ],
+)
+def test_fisher_two_sided_is_scipys_on_large_tables(table: tuple[int, int, int, int]) -> None:
+    from scipy.stats import fisher_exact
+
+    a, b, c, d = table
+    expected = float(fisher_exact([[a, b], [c, d]], alternative="two-sided")[1])
+    assert fisher_two_sided(*table) == pytest.approx(expected, rel=1e-9, abs=1e-300)

@@ -41,6 +41,13 @@ class Settings:
     # How long a writer waits for another process to release the warehouse.
     lock_timeout_seconds: float = 60.0
     max_file_bytes: int = 100 * 1024 * 1024
+    # Characters in one workbook cell: Excel's own limit. A workbook holding a longer text
+    # (a shared string of millions of characters) is refused whole, before it is read.
+    max_cell_chars: int = 32_767
+    # A workbook's parts decompressed, as its zip entries declare them.
+    max_workbook_bytes: int = 512 * 1024 * 1024
+    # Characters in one CSV field (Excel cannot hold more in a cell either).
+    max_field_chars: int = 32_767
     # Rows validated per Great Expectations batch (bounds memory on large inboxes).
     validation_chunk_rows: int = 200_000
     # Input bytes read, validated and committed per batch: bounds memory on a large inbox.
@@ -150,6 +157,9 @@ _ENV = {
     "lang": "MINYI_LANG",
     "lock_timeout_seconds": "MINYI_LOCK_TIMEOUT_SECONDS",
     "max_file_bytes": "MINYI_MAX_FILE_BYTES",
+    "max_cell_chars": "MINYI_MAX_CELL_CHARS",
+    "max_workbook_bytes": "MINYI_MAX_WORKBOOK_BYTES",
+    "max_field_chars": "MINYI_MAX_FIELD_CHARS",
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",

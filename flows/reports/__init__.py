@@ -35,6 +35,7 @@ from flows.messages import MESSAGES, Lang, both, msg
 from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse import sql
+from flows.warehouse.display import display_rows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ALPHA = 0.05
@@ -311,9 +312,8 @@ def positives(row: Mapping[str, Any], definition: str) -> int:
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, *params: object) -> list[dict[str, Any]]:
-    cursor = con.execute(sql(f"reports/{name}"), list(params))
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    # A text too long to show (loaded before the cell limit existed) is cut inside DuckDB.
+    return display_rows(con, sql(f"reports/{name}"), list(params))
 
 
 def _headline_definition(con: duckdb.DuckDBPyConnection, settings: Settings, period: str) -> str:

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 from flows.messages import both
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.display import cut_long_frame
 
 # Statement types an analyst may run; everything else (INSERT, COPY, ATTACH, SET, ...) is refused.
 _ALLOWED = {"SELECT", "EXPLAIN"}
@@ -28,11 +29,12 @@ def check_read_only(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 
 
 def run_query(settings: Settings, statement: str) -> pd.DataFrame:
-    """Run a read-only query against the warehouse and return its rows."""
+    """Run a read-only query against the warehouse and return its rows (texts too long to
+    show cut to Excel's cell limit)."""
     with open_warehouse(settings, Mode.QUERY) as con:
         try:
             check_read_only(con, statement)
-            return con.execute(statement).fetchdf()
+            return cut_long_frame(con.execute(statement).fetchdf())
         except duckdb.PermissionException as error:
             raise QueryRefused(both("query_file_access_refused")) from error
 

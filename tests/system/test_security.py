@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -21,10 +22,12 @@ from typer.testing import CliRunner
 from flows.ingest.batch import ingest
 from flows.ingest.inbox import inbox_files, safe_file_name
 from flows.ingest.readers import MAX_SHEET_ROWS
+from flows.ingest.rebuild import rebuild
 from flows.periods import Period
 from flows.reports import write_reports
 from flows.settings import REPO_ROOT, Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.display import DISPLAY_CHARS
 from flows.warehouse.export import export_period, write_query_output
 from tests.helpers import evaluation, hearing, write_csv
 
@@ -76,17 +79,52 @@ def _header_row() -> bytes:
     return f'<row r="1">{cells}</row>'.encode()
 
 
-def _workbook(path: Path, sheet: Iterator[bytes]) -> Path:
-    """An .xlsx whose one sheet's XML is streamed from ``sheet`` (fast deflate)."""
+_SHARED_RELS = _WORKBOOK_RELS.replace(
+    "</Relationships>",
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+)
+
+
+def _workbook(
+    path: Path, sheet: Iterator[bytes], shared_strings: Iterator[bytes] | None = None
+) -> Path:
+    """An .xlsx whose one sheet's XML (and shared strings, if given) is streamed (fast deflate)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES)
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _WORKBOOK)
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            for block in sheet:
-                member.write(block)
+        rels = _WORKBOOK_RELS if shared_strings is None else _SHARED_RELS
+        book.writestr("xl/_rels/workbook.xml.rels", rels)
+        parts = {"xl/worksheets/sheet1.xml": sheet}
+        if shared_strings is not None:
+            parts["xl/sharedStrings.xml"] = shared_strings
+        for name, blocks in parts.items():
+            with book.open(name, "w", force_zip64=True) as member:
+                for block in blocks:
+                    member.write(block)
     return path
+
+
+def huge_shared_string(path: Path) -> Path:
+    """The poisoned workbook of issue 20: about 190 KB, one shared string of 190 million
+    characters shown in one cell (E2). Under the zip-bomb limits: only the cell limit holds."""
+
+    def sheet() -> Iterator[bytes]:
+        yield _SHEET_HEAD + _header_row() + b'<row r="2"><c r="E2" t="s"><v>0</v></c></row>'
+        yield _SHEET_TAIL
+
+    def shared_strings() -> Iterator[bytes]:
+        yield (
+            b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats'
+            b'.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        )
+        block = b"A" * (1 << 20)
+        for _ in range(190_000_000 >> 20):
+            yield block
+        yield b"</t></si></sst>"
+
+    return _workbook(path, sheet(), shared_strings())
 
 
 def zip_bomb(path: Path) -> Path:
@@ -135,6 +173,7 @@ def oversized(path: Path) -> Path:
 
 HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "zip-bomb": (zip_bomb, "bomb.xlsx", "file_zip_bomb"),
+    "huge-shared-string": (huge_shared_string, "poisoned.xlsx", "file_cell_too_large"),
     "million-styled-rows": (million_styled_rows, "rows.xlsx", "file_sheet_too_many_rows"),
     "100mb-field": (huge_field_csv, "field.csv", "file_field_too_large"),
     "over-max-size": (oversized, "big.csv", "file_too_large"),
@@ -398,3 +437,35 @@ def test_prefect_server_binds_to_localhost_by_default() -> None:
 
     command = server_command(4200)
     assert command[command.index("--host") + 1] == "127.0.0.1"
+
+
+def test_a_value_loaded_before_the_limit_is_cut_at_display_and_refused_by_rebuild(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A warehouse from before the cell limit: loaded under a limit far above Excel's.
+    roomy = dataclasses.replace(settings, max_field_chars=100_000)
+    long_opinion = "很长的意见" * 10_000  # 50,000 characters
+    forms = [evaluation(evaluator=f"评议人{i}", comments=long_opinion) for i in range(3)]
+    forms.append(evaluation(evaluator="评议人x", comments="短意见"))
+    ingest(roomy, [write_csv(roomy.inbox_dir / "long.csv", "evaluations", forms)])
+
+    with open_warehouse(settings, Mode.READ) as con:
+        written = write_reports(con, settings, Period(2026, 1))
+    (html,) = [p for p in written if p.suffix == ".html" and "quality" not in p.name][:1]
+    page = html.read_text(encoding="utf-8")
+    assert long_opinion not in page and long_opinion[: DISPLAY_CHARS - 1] + "…" in page
+
+    from flows.warehouse.query import run_query
+
+    shown = run_query(settings, "select comments from core.evaluations order by comments")
+    lengths = sorted(shown["comments"].str.len().tolist())
+    assert lengths == [3, DISPLAY_CHARS, DISPLAY_CHARS, DISPLAY_CHARS]
+
+    # minyi rebuild applies today's limits to the archive: the file is refused whole.
+    summary = rebuild(settings)
+    assert summary.rows_loaded == 0
+    with open_warehouse(settings, Mode.READ) as con:
+        assert con.execute("select count(*) from core.evaluations").fetchone() == (0,)
+    files = _meta_files(settings)
+    assert files["long.csv"][0] == "rejected"
+    assert "32767" in str(files["long.csv"][1])

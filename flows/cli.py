@@ -171,15 +171,29 @@ def query(
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="写入文件 .csv/.parquet/.xlsx / write rows to a file"),
+        typer.Option(
+            "--output",
+            help="写入新文件 .csv/.parquet/.xlsx（不得在 MINYI_HOME 内）/ write rows to a new file "
+            "(never inside MINYI_HOME)",
+        ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="覆盖已有的输出文件 / replace an existing output file"),
+    ] = False,
 ) -> None:
     """查询仓库（只读）/ query the warehouse, read-only."""
     settings = _settings()
+    from flows.warehouse.export import OutputRefused, check_query_output
     from flows.warehouse.query import QueryRefused, run_query
 
     if output_format not in ("table", "csv", "json"):
         _fail("--format: table | csv | json", 2)
+    if output is not None:
+        try:
+            check_query_output(output, settings.home, force=force)
+        except OutputRefused as refused:
+            _fail(str(refused), 2)
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
@@ -193,7 +207,12 @@ def query(
     if output is not None:
         from flows.warehouse.export import write_query_output
 
-        write_query_output(frame, output, settings.timezone)
+        try:
+            write_query_output(frame, output, settings.timezone, settings.home, force=force)
+        except OutputRefused as refused:
+            _fail(str(refused), 2)
+        except OSError as error:
+            _fail(both("query_output_failed", path=output, error=error.strerror or error))
         _say(settings, "query_output_written", rows=len(frame), path=output)
         return
     if output_format == "csv":

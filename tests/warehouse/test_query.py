@@ -12,7 +12,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from flows.messages import both
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
 from flows.warehouse.export import write_query_output
@@ -191,3 +194,102 @@ def test_output_csv_parquet_xlsx(tmp_path: Path) -> None:
 def test_output_refuses_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.xlsx"):
         write_query_output(pd.DataFrame({"a": [1]}), tmp_path / "out.json", "Asia/Shanghai")
+
+
+# minyi query --output: never a link, never inside MINYI_HOME, never over a file unasked
+
+
+def _query_to(path: Path, *options: str) -> Result:
+    from flows.cli import app
+
+    return CliRunner().invoke(app, ["query", "select 42 as n", "--output", str(path), *options])
+
+
+def _unsafe_output(settings: Settings, tmp_path: Path, case: str) -> tuple[Path, str]:
+    """An output path of one unsafe kind, and the message key refusing it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.csv"
+    victim.write_text("precious", encoding="utf-8")
+    if case == "link-at-path":
+        (tmp_path / "link.csv").symlink_to(victim)
+        return tmp_path / "link.csv", "query_output_symlink"
+    if case == "link-as-folder":
+        (tmp_path / "linked").symlink_to(elsewhere, target_is_directory=True)
+        return tmp_path / "linked" / "victim.csv", "query_output_symlink"
+    if case == "dangling-link":
+        (tmp_path / "dangling.csv").symlink_to(elsewhere / "new.csv")
+        return tmp_path / "dangling.csv", "query_output_symlink"
+    if case == "secret-key":
+        return settings.key_path.with_suffix(".csv"), "query_output_in_home"
+    if case == "warehouse-folder":
+        return settings.home / "out.parquet", "query_output_in_home"
+    if case == "inbox":
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        return settings.inbox_dir / "forms.csv", "query_output_in_home"
+    if case == "home-through-a-link":
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "to-home").symlink_to(settings.home, target_is_directory=True)
+        return tmp_path / "to-home" / "inbox" / "forms.csv", "query_output_in_home"
+    if case == "missing-folder":
+        return tmp_path / "no" / "such" / "out.csv", "query_output_no_folder"
+    assert case == "existing-file"
+    return victim, "query_output_exists"
+
+
+UNSAFE = [
+    "link-at-path",
+    "link-as-folder",
+    "dangling-link",
+    "secret-key",
+    "warehouse-folder",
+    "inbox",
+    "home-through-a-link",
+    "missing-folder",
+    "existing-file",
+]
+
+
+@pytest.mark.parametrize("case", UNSAFE)
+def test_query_output_refuses_unsafe_paths_in_one_line(
+    warehouse: Settings, tmp_path: Path, case: str
+) -> None:
+    path, key = _unsafe_output(warehouse, tmp_path, case)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    result = _query_to(path)
+    assert result.exit_code == 2
+    assert result.output.strip() == both(key, **_values(key, path, warehouse))
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before, "nothing was written or replaced"
+
+
+def _values(key: str, path: Path, settings: Settings) -> dict[str, object]:
+    if key == "query_output_no_folder":
+        return {"folder": path.parent}
+    if key == "query_output_in_home":
+        return {"path": path, "home": settings.home}
+    return {"path": path}
+
+
+@pytest.mark.parametrize("case", ["link-at-path", "secret-key", "inbox"])
+def test_force_still_refuses_links_and_the_home(
+    warehouse: Settings, tmp_path: Path, case: str
+) -> None:
+    path, _key = _unsafe_output(warehouse, tmp_path, case)
+    assert _query_to(path, "--force").exit_code == 2
+    assert not path.is_file() or path.is_symlink() or path == warehouse.key_path
+
+
+def test_force_replaces_an_existing_file_whole_through_a_rename(
+    warehouse: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("old", encoding="utf-8")
+    old_inode = path.stat().st_ino
+    result = _query_to(path, "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["n", "42"]
+    assert path.stat().st_ino != old_inode, "a new file renamed over the old one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.csv"], "no temporary left"
+    assert path.stat().st_mode & 0o077 == 0, "private to its owner"

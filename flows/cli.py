@@ -181,11 +181,26 @@ def query(
         bool,
         typer.Option("--force", help="覆盖已有的输出文件 / replace an existing output file"),
     ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="超时秒数（默认 MINYI_QUERY_TIMEOUT_SECONDS；0 不限）/ seconds before the "
+            "query is stopped",
+        ),
+    ] = None,
 ) -> None:
     """查询仓库（只读）/ query the warehouse, read-only."""
     settings = _settings()
+    from flows.service.runlock import run_lock_held
+    from flows.warehouse import WarehouseLocked
     from flows.warehouse.export import OutputRefused, check_query_output
-    from flows.warehouse.query import QueryRefused, run_query
+    from flows.warehouse.query import QueryRefused, QueryTimedOut, run_query
+
+    if timeout is not None and timeout < 0:
+        _fail(both("query_bad_timeout", value=timeout), 2)
+    if not statement.strip():
+        _fail(both("query_empty"), 2)
 
     if output_format not in ("table", "csv", "json"):
         _fail("--format: table | csv | json", 2)
@@ -197,9 +212,17 @@ def query(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
-        frame = run_query(settings, statement)
+        frame = run_query(settings, statement, timeout)
     except QueryRefused as refused:
         _fail(str(refused), 2)
+        return
+    except QueryTimedOut as timed_out:
+        _fail(str(timed_out))
+        return
+    except WarehouseLocked as locked:
+        if run_lock_held(settings.home):
+            _fail(both("warehouse_locked_by_run", seconds=settings.lock_timeout_seconds))
+        _fail(str(locked))
         return
     except Exception as error:
         _fail(both("query_error", error=error))

@@ -55,6 +55,10 @@ class Settings:
     # DuckDB's own memory cap for warehouse connections (it spills to disk beyond it): with
     # DuckDB's default of 80% of RAM, loading a national roster alone took over 1 GiB.
     duckdb_memory_limit: str = "512MB"
+    # DuckDB's threads for warehouse connections; 0 = DuckDB's default (one per core).
+    duckdb_threads: int = 0
+    # An analyst's query (minyi query) is interrupted after this many seconds.
+    query_timeout_seconds: float = 300.0
     # Above this many registered communities the report shows subdistricts, not every
     # community (a national registry has 115,000): the warehouse keeps them all.
     report_community_limit: int = 5_000
@@ -163,6 +167,8 @@ _ENV = {
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
+    "duckdb_threads": "MINYI_DUCKDB_THREADS",
+    "query_timeout_seconds": "MINYI_QUERY_TIMEOUT_SECONDS",
     "report_community_limit": "MINYI_REPORT_COMMUNITY_LIMIT",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +20,9 @@ from typer.testing import CliRunner
 from flows.messages import both
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.connection import QUERY_GRACE_SECONDS
 from flows.warehouse.export import write_query_output
-from flows.warehouse.query import QueryRefused, run_query
+from flows.warehouse.query import QueryRefused, QueryTimedOut, run_query
 from tests.helpers import evaluation, write_csv
 from tests.warehouse_fixtures import make_warehouse
 
@@ -49,6 +52,14 @@ REFUSED = {
     "read_blob": "select * from read_blob('/etc/hostname')",
     "file_as_table": "select * from 'runs.csv'",
     "glob": "select * from glob('/etc/*')",
+    "explain_analyze_insert": "explain analyze insert into meta.runs select * from meta.runs",
+    "explain_analyze_options_copy": "explain (analyze, format json) copy meta.runs to 'runs.csv'",
+    "explain_analyze_after_comment": "/* plan */ -- it\n explain analyze delete from meta.runs",
+    "explain_analyze_then_drop": "explain analyze select 1; explain analyze drop table meta.runs",
+    "query_reading_a_file": "select * from query('select * from read_text(''/etc/passwd'')')",
+    "empty": "",
+    "only_white_space": "  \n ",
+    "only_a_comment": "-- nothing here",
 }
 
 ALLOWED = {
@@ -56,6 +67,7 @@ ALLOWED = {
     "cte": "with r as (select * from meta.runs) select count(*) as n from r",
     "from_first": "from meta.settings",
     "explain": "explain select * from meta.runs",
+    "explain_analyze_select": "explain analyze select count(*) from meta.runs",
     "describe": "describe meta.runs",
     "metric_view": "select * from metrics.satisfaction",
 }
@@ -293,3 +305,116 @@ def test_force_replaces_an_existing_file_whole_through_a_rename(
     assert path.stat().st_ino != old_inode, "a new file renamed over the old one"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.csv"], "no temporary left"
     assert path.stat().st_mode & 0o077 == 0, "private to its owner"
+
+
+# Bounded queries: no file's bytes, a timeout, the settings' memory and threads
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "select size from read_blob('{path}')",
+        "select content from read_text('{path}')",
+        "select * from '{path}'",
+        "select size from read_blob('{path}.wal')",
+        "select * from glob('{folder}/*')",
+        "select size from read_blob('{folder}/secret.key')",
+    ],
+    ids=["read_blob", "read_text", "file_as_table", "wal", "glob_home", "secret_key"],
+)
+def test_no_query_reads_the_bytes_of_any_file_the_warehouse_included(
+    warehouse: Settings, template: str
+) -> None:
+    statement = template.format(path=warehouse.warehouse_path, folder=warehouse.home)
+    with pytest.raises(QueryRefused) as refused:
+        run_query(warehouse, statement)
+    assert str(refused.value) == both("query_file_access_refused")
+
+
+def test_query_connections_use_the_memory_limit_and_threads_of_the_settings(
+    warehouse: Settings,
+) -> None:
+    settings = replace(warehouse, duckdb_memory_limit="256MB", duckdb_threads=1)
+    frame = run_query(
+        settings,
+        "select current_setting('memory_limit') as memory, current_setting('threads') as threads",
+    )
+    # DuckDB shows 256 MB (10^6 bytes) in binary units: 256e6 / 2^20 = 244.1 MiB.
+    assert frame.iloc[0].tolist() == ["244.1 MiB", 1]
+    with pytest.raises(QueryRefused):
+        run_query(settings, "set memory_limit = '10GB'")
+
+
+def test_a_long_query_is_interrupted_at_its_timeout(warehouse: Settings) -> None:
+    endless = "select sum(range) from range(1000000000000)"
+    with pytest.raises(QueryTimedOut) as timed_out:
+        run_query(warehouse, endless, timeout_seconds=0.5)
+    assert str(timed_out.value) == both("query_timed_out", seconds=0.5)
+    # The connection was closed: the warehouse answers the next query.
+    assert run_query(warehouse, "select 1 as n")["n"].item() == 1
+
+
+_LONG_QUERY = textwrap.dedent(
+    """
+    from flows.settings import load_settings
+    from flows.warehouse.query import QueryTimedOut, run_query
+
+    try:
+        run_query(load_settings(), "select sum(range) from range(1000000000000)", 3)
+    except QueryTimedOut:
+        print("timed out", flush=True)
+    """
+)
+
+
+def test_a_run_waits_for_a_query_instead_of_failing_and_says_why(
+    warehouse: Settings,
+) -> None:
+    from flows.warehouse.connection import queries_running, query_lock_path
+
+    quick = replace(warehouse, lock_timeout_seconds=0.5, query_timeout_seconds=3)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _LONG_QUERY],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "MINYI_HOME": str(warehouse.home)},
+    )
+    try:
+        while not queries_running(query_lock_path(warehouse)):
+            assert reader.poll() is None, "the query ended before it held the warehouse"
+            time.sleep(0.05)
+        told: list[str] = []
+        # Half a second of lock timeout alone would give up: the query's timeout is waited.
+        with open_warehouse(quick, Mode.WRITE, notify=told.append) as con:
+            assert con.execute("select count(*) from meta.runs").fetchone() == (0,)
+    finally:
+        out, _ = reader.communicate(timeout=60)
+    assert out.strip() == "timed out"
+    assert told[0] == both("warehouse_wait_for_query", seconds=3 + QUERY_GRACE_SECONDS)
+
+
+def test_a_query_blocked_by_a_run_says_so_in_one_line(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.cli import app
+    from flows.service.runlock import run_lock
+    from flows.warehouse import WarehouseLocked
+
+    def locked(*_args: object) -> None:
+        raise WarehouseLocked(both("warehouse_locked_gave_up", seconds=60))
+
+    monkeypatch.setattr("flows.warehouse.query.run_query", locked)
+    with run_lock(warehouse.home, 1):
+        result = CliRunner().invoke(app, ["query", "select 1"])
+    assert result.exit_code == 1
+    assert result.output.strip() == both("warehouse_locked_by_run", seconds=60)
+
+
+@pytest.mark.parametrize("timeout", ["-1", "soon"], ids=["negative", "not-a-number"])
+def test_a_bad_timeout_is_refused_before_the_query_runs(warehouse: Settings, timeout: str) -> None:
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["query", "select 1", "--timeout", timeout])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import xlsxwriter
 from typer.testing import CliRunner
 
 from flows.ingest.batch import ingest
@@ -29,7 +30,7 @@ from flows.settings import REPO_ROOT, Settings
 from flows.warehouse import Mode, open_warehouse
 from flows.warehouse.display import DISPLAY_CHARS
 from flows.warehouse.export import export_period, write_query_output
-from tests.helpers import evaluation, hearing, write_csv
+from tests.helpers import EVALUATION_HEADER, evaluation, hearing, write_csv
 
 FLOWS_DIR = REPO_ROOT / "flows"
 MAX_SECONDS = 10.0
@@ -469,3 +470,32 @@ def test_a_value_loaded_before_the_limit_is_cut_at_display_and_refused_by_rebuil
     files = _meta_files(settings)
     assert files["long.csv"][0] == "rejected"
     assert "32767" in str(files["long.csv"][1])
+
+
+# Personal numbers in file names, sheet names and numeric cells
+
+
+def test_numbers_and_names_in_file_sheet_names_and_numeric_cells_are_masked(
+    settings: Settings,
+) -> None:
+    roster = pd.read_csv(settings.reference_dir / "evaluators.csv", dtype=str)
+    person = str(roster["evaluator"].iloc[0])
+    path = settings.inbox_dir / f"{person}_139 1234 5678.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    comments = EVALUATION_HEADER.index("意见建议")
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("110105194912310021")
+        sheet.write_row(0, 0, EVALUATION_HEADER)
+        sheet.write_row(1, 0, evaluation(evaluator="乙"))
+        # An ID typed into a text column that Excel turned into a number.
+        sheet.write_number(1, comments, 110105194912310021)
+    ingest(settings, [path])
+
+    with open_warehouse(settings, Mode.READ) as con:
+        (file_name,) = con.execute("select file_name from meta.files").fetchone() or ("",)
+        sheet_name, text = con.execute(
+            "select sheet, comments from core.evaluations"
+        ).fetchone() or ("", "")
+    assert file_name == "[姓名]_[电话].xlsx"
+    assert sheet_name == "[身份证号]"
+    assert text == "[身份证号]"

@@ -25,6 +25,7 @@ from flows.ingest.readers.longtext import (
     oversized_shared_string,
 )
 from flows.ingest.readers.tables import build_table, grid_table, is_serial_header
+from flows.privacy import mask_personal_numbers
 
 # A workbook expanding past both limits is treated as a zip bomb.
 ZIP_BOMB_RATIO: Final = 50
@@ -65,11 +66,12 @@ def read_workbook(
         if not visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
             continue
         sheet = book.get_sheet_by_name(meta.name)
-        table, match = _read_sheet(sheet)
+        # A sheet named after a person's phone or ID number: the name is stored and shown.
+        table, match = _read_sheet(sheet, mask_personal_numbers(meta.name))
         if table is not None and len(table.rows):
             tables.append(table)
             continue
-        ignored.append(meta.name)
+        ignored.append(mask_personal_numbers(meta.name))
         if match is not None and table is None:
             unknown.append(match)
     if not tables:
@@ -98,14 +100,16 @@ def _correction_marker(sheet: calamine.CalamineSheet) -> str:
     return marker
 
 
-def _read_sheet(sheet: calamine.CalamineSheet) -> tuple[SheetTable | None, HeaderMatch | None]:
+def _read_sheet(
+    sheet: calamine.CalamineSheet, name: str
+) -> tuple[SheetTable | None, HeaderMatch | None]:
     """The table of one sheet, or None with the best header-like row when there is none."""
     grid = sheet.to_python(skip_empty_area=False)
     filled = merged_fill(sheet.merged_cell_ranges or [], grid)
     width = len(grid[0]) if grid else 0
     if width and all(len(row) == width for row in grid):
-        return _read_grid(sheet.name, grid, width, filled)
-    return _read_rows(sheet.name, grid, filled)
+        return _read_grid(name, grid, width, filled)
+    return _read_rows(name, grid, filled)
 
 
 def _read_grid(
@@ -251,6 +255,7 @@ def _check_workbook_archive(path: Path, size: int, data: bytes | None, limits: R
                     ".xml"
                 ):
                     sheet = sheet_names.get(member.filename, Path(member.filename).stem)
+                    sheet = mask_personal_numbers(sheet)
                     _check_sheet(archive, member, sheet, limits.cell_chars, shared)
             if shared is not None:
                 # No cell shows it, yet calamine would still load it whole.

@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from flows.messages import both, msg
 from flows.periods import Period, last_closed_period, parse_period, periods_ending_at
 from flows.settings import Settings, load_settings
+from flows.storage import keep_private
 
 if TYPE_CHECKING:
     from flows.ingest.batch import RunResult
@@ -30,10 +31,13 @@ Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except ValueError as error:
         _fail(str(error))
         raise
+    # Everything minyi writes (archive, quarantine, reports, the warehouse) is private.
+    keep_private(settings.home)
+    return settings
 
 
 def _fail(text: str, code: int = 1) -> None:

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import textwrap
@@ -499,3 +500,37 @@ def test_numbers_and_names_in_file_sheet_names_and_numeric_cells_are_masked(
     assert file_name == "[姓名]_[电话].xlsx"
     assert sheet_name == "[身份证号]"
     assert text == "[身份证号]"
+
+
+# Private by default
+
+
+def test_minyi_home_and_everything_minyi_writes_are_private(settings: Settings) -> None:
+    from flows.cli import app
+
+    settings.home.chmod(0o755)  # as an older minyi, or a default umask, left it
+    good = write_csv(settings.inbox_dir / "e.csv", "evaluations", [evaluation()])
+    refused = settings.inbox_dir / "empty.csv"
+    refused.write_bytes(b"")
+    for path in (good, refused):
+        path.chmod(0o644)
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(good), str(refused)], catch_exceptions=False)
+    assert ingested.exit_code == 0, ingested.output
+    reported = runner.invoke(app, ["report", "--period", "2026H1"], catch_exceptions=False)
+    assert reported.exit_code == 0, reported.output
+
+    assert stat.S_IMODE(settings.home.stat().st_mode) == 0o700
+    written = [
+        p
+        for p in settings.home.rglob("*")
+        if p.relative_to(settings.home).parts[0] not in ("reference", "inbox")
+    ]
+    kinds = {p.relative_to(settings.home).parts[0] for p in written}
+    assert {"archive", "quarantine", "reports", "warehouse.duckdb"} <= kinds
+    open_to_others = {
+        str(p.relative_to(settings.home)): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in written
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    }
+    assert open_to_others == {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 from rich.cells import cell_len
@@ -40,9 +42,56 @@ def _settings() -> Settings:
     return settings
 
 
-def _fail(text: str, code: int = 1) -> None:
+def _fail(text: str, code: int = 1) -> NoReturn:
     typer.echo(text, err=True)
     raise typer.Exit(code)
+
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _one_line_errors(command: Command) -> Command:
+    """A command whose expected failures (a home or folder that cannot be written, a registry
+    file minyi cannot read, a lock held too long) end in one line and exit code 1, never a
+    traceback."""
+    from flows.ingest.registry_check import RegistryProblem
+    from flows.service.runlock import RunLocked
+    from flows.storage import HomeNotWritable
+    from flows.warehouse import WarehouseLocked
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (HomeNotWritable, RegistryProblem, RunLocked, WarehouseLocked) as error:
+            _fail(str(error))
+        except OSError as error:
+            if error.filename:
+                _fail(both("cannot_write", path=error.filename, reason=error.strerror or error))
+            _fail(both("os_problem", reason=error))
+
+    return cast(Command, guarded)
+
+
+def _lang_or_fail(lang: str | None) -> str | None:
+    """The --lang option checked before a command touches anything."""
+    if lang is not None and lang not in ("zh", "en"):
+        _fail(both("bad_lang", value=lang), 2)
+    return lang
+
+
+def _periods_or_fail(periods: int) -> int:
+    """The --periods option checked before a command touches anything."""
+    if periods < 1:
+        _fail(both("bad_periods", value=periods), 2)
+    return periods
+
+
+def _writable_home(settings: Settings) -> None:
+    """Fail in one line, before Prefect starts, when the home cannot be written."""
+    from flows.storage import ensure_home_writable
+
+    ensure_home_writable(settings.home)
 
 
 def _say(settings: Settings, key: str, **values: Any) -> None:
@@ -61,7 +110,12 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
 
 
 def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
+    from flows.ingest.registry_check import check_registry
     from flows.service.prefect_env import configure_prefect
+
+    _writable_home(settings)
+    # A registry minyi cannot read is named in one line here, not in a task's traceback.
+    check_registry(settings.reference_dir)
 
     configure_prefect(settings)
     from flows.flows import semiannual_run
@@ -128,13 +182,17 @@ def _print_result(settings: Settings, result: RunResult) -> None:
 
 
 @app.command()
+@_one_line_errors
 def demo(
     periods: Annotated[int, typer.Option(help="生成的半年度个数 / half-years to generate")] = 4,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
     lang: Lang = None,
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
+    _lang_or_fail(lang)
+    _periods_or_fail(periods)
     settings = _settings()
+    _writable_home(settings)
     from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
@@ -144,6 +202,7 @@ def demo(
 
 
 @app.command()
+@_one_line_errors
 def run(
     period: Annotated[
         str | None, typer.Option(help="半年度，如 2026H1（默认：最近结束的半年）/ half-year")
@@ -151,16 +210,19 @@ def run(
     lang: Lang = None,
 ) -> None:
     """运行半年度流程：载入收件箱、计算指标、生成报告 / run the semiannual flow now."""
+    _lang_or_fail(lang)
     settings = _settings()
     _run_flow(settings, _period_or_fail(period, settings), lang)
 
 
 @app.command()
+@_one_line_errors
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="要载入的文件 / files to ingest")],
 ) -> None:
     """载入指定文件（原文件保留）/ ingest the named files (originals stay in place)."""
     settings = _settings()
+    _writable_home(settings)
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
@@ -170,6 +232,7 @@ def ingest(
 
 
 @app.command()
+@_one_line_errors
 def query(
     statement: Annotated[str, typer.Argument(help="只读 SQL / a read-only SQL query")],
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
@@ -256,6 +319,7 @@ def query(
 
 
 @app.command()
+@_one_line_errors
 def generate(
     periods: Annotated[int, typer.Option(help="半年度个数 / number of half-years")] = 4,
     last: Annotated[
@@ -267,6 +331,9 @@ def generate(
     bad_rows: Annotated[bool, typer.Option(help="加入错误行 / add bad rows")] = True,
 ) -> None:
     """生成仿真输入文件 / write realistic synthetic input files."""
+    _periods_or_fail(periods)
+    if subdistricts < 1:
+        _fail(both("bad_subdistricts", value=subdistricts), 2)
     settings = _settings()
     from flows.demo.generate import generate as write_files
 
@@ -287,11 +354,13 @@ def generate(
 
 
 @app.command()
+@_one_line_errors
 def report(
     period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
     lang: Lang = None,
 ) -> None:
     """从仓库重新生成报告 / rebuild the period's reports from the warehouse."""
+    _lang_or_fail(lang)
     settings = _settings()
     target = _period_or_fail(period, settings)
     if not settings.warehouse_path.exists():
@@ -306,9 +375,11 @@ def report(
 
 
 @app.command()
+@_one_line_errors
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
+    _writable_home(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)
@@ -333,9 +404,11 @@ Port = Annotated[
 
 
 @app.command()
+@_one_line_errors
 def serve(port: Port = None) -> None:
     """启动服务：本机 Prefect 服务器与定时任务 / run the server and the scheduled deployments."""
     settings = _settings()
+    _writable_home(settings)
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
@@ -349,6 +422,7 @@ def serve(port: Port = None) -> None:
 
 
 @app.command()
+@_one_line_errors
 def status(port: Port = None) -> None:
     """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
     settings = _settings()
@@ -362,6 +436,7 @@ def status(port: Port = None) -> None:
 
 
 @app.command()
+@_one_line_errors
 def export(
     period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
     file_format: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",

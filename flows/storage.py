@@ -51,3 +51,17 @@ def keep_private(home: Path) -> None:
             home.chmod(stat.S_IMODE(mode) & 0o700 | 0o700)
     except OSError:
         pass
+
+
+def ensure_home_writable(home: Path) -> None:
+    """Create ``home`` (0700) if needed and prove it can be written; HomeNotWritable if not.
+
+    Checked before a command starts Prefect, whose server would otherwise spend its whole
+    start-up timeout failing to create its database there.
+    """
+    probe = home / ".minyi-write-check"
+    with writing(probe):
+        home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        os.close(fd)
+        probe.unlink()

@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -25,7 +25,17 @@ SETTLE_SECONDS = 2.0
 def is_temporary(path: Path) -> bool:
     """True for editor lock files and partial downloads that must not be ingested yet."""
     name = path.name.lower()
-    return name.startswith(("~$", ".~", ".")) or name.endswith(TEMPORARY_NAMES)
+    return name.startswith(("~$", ".~")) or name.endswith(TEMPORARY_NAMES)
+
+
+def is_hidden(path: Path, inbox: Path) -> bool:
+    """True for a hidden file (its name, or a folder's on the way from the inbox, starts with
+    a dot: .DS_Store, ._form.xlsx, .git/…): never loaded, and ``minyi status`` says so.
+
+    Temporary files are not hidden: they are loaded once complete (``is_temporary``).
+    """
+    parts = path.relative_to(inbox).parts
+    return not is_temporary(path) and any(part.startswith(".") for part in parts)
 
 
 def inbox_files(settings: Settings) -> list[Path]:
@@ -35,20 +45,33 @@ def inbox_files(settings: Settings) -> list[Path]:
     """
     if not settings.inbox_dir.is_dir():
         return []
+    inbox = settings.inbox_dir
     files = [
         p
-        for p in settings.inbox_dir.rglob("*")
-        if (p.is_symlink() or p.is_file()) and not is_temporary(p)
+        for p in inbox.rglob("*")
+        if (p.is_symlink() or p.is_file()) and not is_temporary(p) and not is_hidden(p, inbox)
     ]
     return sorted(files, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
+def hidden_files(settings: Settings) -> list[Path]:
+    """Hidden files in the inbox, which no run loads (``is_hidden``)."""
+    if not settings.inbox_dir.is_dir():
+        return []
+    inbox = settings.inbox_dir
+    return sorted(
+        p for p in inbox.rglob("*") if (p.is_symlink() or p.is_file()) and is_hidden(p, inbox)
+    )
+
+
 @dataclass(frozen=True)
 class InboxSplit:
-    """Inbox files that are complete, and those still being written (left for the next poll)."""
+    """Inbox files that are complete, those still being written (left for the next poll),
+    and hidden ones, which no run loads."""
 
     settled: list[Path]
     being_written: list[Path]
+    ignored: list[Path] = field(default_factory=list)
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
@@ -101,10 +124,20 @@ def inbox_backlog(
     if not settings.inbox_dir.is_dir():
         return InboxSplit([], [])
     now = time.time() if now is None else now
-    temporary = sorted(p for p in settings.inbox_dir.rglob("*") if p.is_file() and is_temporary(p))
+    inbox = settings.inbox_dir
+    temporary = sorted(
+        p for p in inbox.rglob("*") if p.is_file() and is_temporary(p) and not _in_hidden(p, inbox)
+    )
     waiting = inbox_files(settings)
     young = [p for p in waiting if _changed_within(p, settle_seconds, now)]
-    return InboxSplit([p for p in waiting if p not in young], temporary + young)
+    return InboxSplit(
+        [p for p in waiting if p not in young], temporary + young, hidden_files(settings)
+    )
+
+
+def _in_hidden(path: Path, inbox: Path) -> bool:
+    """Whether a folder between the inbox and ``path`` is hidden."""
+    return any(part.startswith(".") for part in path.relative_to(inbox).parts[:-1])
 
 
 # Path separators, characters Windows refuses, C0/C1 controls and bidirectional overrides

@@ -42,10 +42,12 @@ class MaskRule:
 MASK_RULES: tuple[MaskRule, ...] = (
     MaskRule(
         "id_card_excel_number",
-        # An 18- or 15-digit ID that Excel stored as a number and shows in scientific form.
-        re.compile(r"(?<![\d.])[1-9]\.\d{5,14}[Ee]\+?1[4-7](?!\d)"),
+        # An 18- or 15-digit ID that Excel stored as a number and shows in scientific form
+        # (a narrow column, or a CSV Excel saved, keeps as few as 6 digits: 1.10105E+17). No
+        # count or amount in a form reaches 10^14.
+        re.compile(r"(?<![\d.])[1-9](?:\.\d{1,14})?[Ee]\+?1[4-7](?!\d)"),
         ID_MASK,
-        ("1.1010519491231E+17", "1.10105491231002e+14"),
+        ("1.1010519491231E+17", "1.10105491231002e+14", "1.10105E+17"),
     ),
     MaskRule(
         "id_card_18",
@@ -129,8 +131,9 @@ def mask_personal_numbers(text: str) -> str:
     return text
 
 
-# Every rule needs seven digits with at most single separators: texts without are skipped.
-_MAY_HOLD_NUMBER = re.compile(r"\d(?:[ \-.()（）]{0,2}\d){6}")
+# Every rule needs seven digits with at most two separators between two of them, or an
+# exponent of 14 to 17: texts with neither are skipped.
+_MAY_HOLD_NUMBER = re.compile(r"\d(?:[ \-.()（）+]{0,2}\d){6}|\d[Ee]\+?1[4-7]")
 
 
 NAME_MASK = "[姓名]"

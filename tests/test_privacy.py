@@ -7,6 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.privacy import (
     MASK_RULES,
@@ -153,3 +155,64 @@ def test_saved_scrubber_scrubs_as_the_one_built() -> None:
 def test_anything_but_a_saved_scrubber_is_refused(saved: bytes) -> None:
     with pytest.raises(ValueError, match="not a saved scrubber"):
         Scrubber.loads(saved)
+
+
+# Generated phones and IDs in every shape offices type, inside ordinary sentences
+
+_WORDS = st.text(alphabet="反映楼道灯坏了，联系电话：。 请回电身份证号码（）()", max_size=12)
+
+
+@st.composite
+def personal_numbers(draw: st.DrawFn) -> str:
+    """A phone or ID number in one of the shapes of MASK_RULES, as an office would type it."""
+    digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
+
+    def run(count: int) -> str:
+        return "".join(draw(digits) for _ in range(count))
+
+    sep = draw(st.sampled_from(["", "-", " ", "."]))
+    kind = draw(st.sampled_from(["mobile", "landline", "id18", "id15", "id-excel"]))
+    if kind == "mobile":
+        prefix = draw(st.sampled_from(["", "+86 ", "86-", "(+86)", "0086"]))
+        head = "1" + draw(st.sampled_from("3456789")) + run(1)
+        return f"{prefix}{head}{sep}{run(4)}{sep}{run(4)}"
+    if kind == "landline":
+        area = "0" + draw(st.sampled_from("123456789")) + run(draw(st.integers(1, 2)))
+        local = draw(st.sampled_from("23456789")) + run(draw(st.sampled_from([6, 7])))
+        shape = draw(st.sampled_from(["plain", "parentheses", "full-width", "keyword"]))
+        if shape == "parentheses":
+            return f"({area}){local[:-4]}-{local[-4:]}"
+        if shape == "full-width":
+            return f"（{area}）{local}"
+        if shape == "keyword":
+            return f"电话：{local}"
+        return f"{area}{sep if sep != '.' else '-'}{local}"
+    id_sep = sep if sep != "." else " "
+    area = draw(st.sampled_from("123456")) + run(5)
+    if kind == "id18":
+        last = draw(st.sampled_from("0123456789X"))
+        return f"{area}{id_sep}{run(8)}{id_sep}{run(3)}{last}"
+    if kind == "id15":
+        return f"{area}{id_sep}{run(6)}{id_sep}{run(3)}"
+    shown = draw(st.integers(1, 14))
+    exponent = draw(st.sampled_from(["E+17", "E+14", "e+17"]))
+    return f"{area[0]}.{run(shown)}{exponent}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=_WORDS, number=personal_numbers(), after=_WORDS)
+def test_generated_numbers_in_every_shape_leave_no_digit(
+    before: str, number: str, after: str
+) -> None:
+    masked = mask_personal_numbers(f"{before}{number}{after}")
+    assert not re.search(r"\d", masked), (number, masked)
+
+
+def test_security_md_documents_every_rule_with_its_examples() -> None:
+    from flows.settings import REPO_ROOT
+
+    page = (REPO_ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    for rule in MASK_RULES:
+        assert f"| `{rule.name}` |" in page, rule.name
+        for example in rule.examples:
+            assert f"`{example}`" in page, example

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from flows.ingest.readers import FileRejected
+from flows.ingest.readers import FileRejected, file_format
 from flows.settings import Settings
 
 TEMPORARY_NAMES = ("~$", ".~", ".tmp", ".part", ".crdownload", ".swp")
@@ -72,6 +72,8 @@ class InboxSplit:
     settled: list[Path]
     being_written: list[Path]
     ignored: list[Path] = field(default_factory=list)
+    # Complete files the next run will refuse whole, with the refusal it will record.
+    refused: list[tuple[Path, FileRejected]] = field(default_factory=list)
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
@@ -130,9 +132,37 @@ def inbox_backlog(
     )
     waiting = inbox_files(settings)
     young = [p for p in waiting if _changed_within(p, settle_seconds, now)]
-    return InboxSplit(
-        [p for p in waiting if p not in young], temporary + young, hidden_files(settings)
-    )
+    settled, refused = [], []
+    for path in waiting:
+        if path in young:
+            continue
+        rejection = foreseen_refusal(path, settings)
+        if rejection is None:
+            settled.append(path)
+        else:
+            refused.append((path, rejection))
+    return InboxSplit(settled, temporary + young, hidden_files(settings), refused)
+
+
+def foreseen_refusal(path: Path, settings: Settings) -> FileRejected | None:
+    """The refusal the run will record for ``path`` without reading past its first bytes (a
+    link, not a regular file, empty, too large, not a table format), or None when only
+    reading it can tell."""
+    refused = refusal(path)
+    if refused is not None:
+        return refused
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            return FileRejected("file_too_large", size=size, limit=settings.max_file_bytes)
+        if size == 0:
+            return FileRejected("file_empty")
+        file_format(path)
+    except FileRejected as rejection:
+        return rejection
+    except OSError as error:
+        return FileRejected("file_unreadable", error=error)
+    return None
 
 
 def _in_hidden(path: Path, inbox: Path) -> bool:

@@ -212,6 +212,11 @@ def status_lines(status: ServiceStatus, settings: Settings) -> list[str]:
     )
     inbox = settings.inbox_dir
     lines.extend(f"  … {_shown(p, inbox)}" for p in backlog.being_written)
+    if backlog.refused:
+        lines.append(msg("status_inbox_refused", lang, count=len(backlog.refused)))
+        lines.extend(
+            f"  ✗ {_shown(p, inbox)}  {rejection.reason(lang)}" for p, rejection in backlog.refused
+        )
     if backlog.ignored:
         lines.append(msg("status_inbox_ignored", lang, count=len(backlog.ignored)))
         lines.extend(f"  ✗ {_shown(p, inbox)}" for p in backlog.ignored)

@@ -107,3 +107,35 @@ def test_status_and_the_run_agree_that_hidden_files_are_never_loaded(
     assert summary.files_loaded == 1 and summary.rows_loaded == 1
     assert hidden.exists(), "left where it is, untouched"
     assert inbox_backlog(settings, 2.0, now=later).ignored == [hidden]
+
+
+def test_what_status_says_will_load_is_what_the_run_loads_and_refusals_are_foreseen(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from flows.ingest.batch import ingest
+
+    inbox = settings.inbox_dir
+    good = write_csv(inbox / "good.csv", "evaluations", [evaluation()])
+    outside = write_csv(tmp_path / "outside.csv", "evaluations", [evaluation(evaluator="乙")])
+    (inbox / "link.csv").symlink_to(outside)
+    (inbox / "notes.pdf").write_bytes(b"%PDF-1.7 not a table")
+    (inbox / "empty.csv").write_bytes(b"")
+    with (inbox / "big.csv").open("wb") as fh:
+        fh.truncate(settings.max_file_bytes + 1)  # sparse: costs no disk
+    later = time.time() + 60
+
+    backlog = inbox_backlog(settings, 2.0, now=later)
+    foreseen = {path.name: rejection.key for path, rejection in backlog.refused}
+    assert backlog.settled == [good]
+    assert foreseen == {
+        "link.csv": "file_symlink",
+        "notes.pdf": "file_unsupported",
+        "empty.csv": "file_empty",
+        "big.csv": "file_too_large",
+    }
+
+    outcomes = ingest(settings, inbox_files(settings)).outcomes
+    loaded = [o.path for o in outcomes if o.outcome == "loaded"]
+    recorded = {o.path.name: o.rejection.key for o in outcomes if o.rejection is not None}
+    assert loaded == backlog.settled
+    assert recorded == foreseen

@@ -192,3 +192,15 @@ def test_status_lines_say_hidden_files_are_never_loaded_and_why(settings: Settin
         "  ✗ .forms.csv",
         "  ✗ .[电话].csv",
     ]
+
+
+def test_status_lines_list_the_files_the_run_will_refuse_with_why(settings: Settings) -> None:
+    from flows.ingest.readers import FileRejected
+
+    link = settings.inbox_dir / "link.csv"
+    backlog = InboxSplit([], [], [], [(link, FileRejected("file_symlink"))])
+    lines = status.status_lines(_service(backlog=backlog), settings)
+    assert lines[-2:] == [
+        msg("status_inbox_refused", "zh", count=1),
+        f"  ✗ link.csv  {msg('file_symlink', 'zh')}",
+    ]

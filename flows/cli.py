@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 from rich.cells import cell_len
@@ -13,6 +15,7 @@ from rich.cells import cell_len
 from flows.messages import both, msg
 from flows.periods import Period, last_closed_period, parse_period, periods_ending_at
 from flows.settings import Settings, load_settings
+from flows.storage import keep_private
 from flows.topics.commands import topics_app
 
 if TYPE_CHECKING:
@@ -34,15 +37,65 @@ Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except ValueError as error:
         _fail(str(error))
         raise
+    # Everything minyi writes (archive, quarantine, reports, the warehouse) is private.
+    keep_private(settings.home)
+    return settings
 
 
-def _fail(text: str, code: int = 1) -> None:
+def _fail(text: str, code: int = 1) -> NoReturn:
     typer.echo(text, err=True)
     raise typer.Exit(code)
+
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _one_line_errors(command: Command) -> Command:
+    """A command whose expected failures (a home or folder that cannot be written, a registry
+    file minyi cannot read, a lock held too long) end in one line and exit code 1, never a
+    traceback."""
+    from flows.ingest.registry_check import RegistryProblem
+    from flows.service.runlock import RunLocked
+    from flows.storage import HomeNotWritable
+    from flows.warehouse import WarehouseLocked
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (HomeNotWritable, RegistryProblem, RunLocked, WarehouseLocked) as error:
+            _fail(str(error))
+        except OSError as error:
+            if error.filename:
+                _fail(both("cannot_write", path=error.filename, reason=error.strerror or error))
+            _fail(both("os_problem", reason=error))
+
+    return cast(Command, guarded)
+
+
+def _lang_or_fail(lang: str | None) -> str | None:
+    """The --lang option checked before a command touches anything."""
+    if lang is not None and lang not in ("zh", "en"):
+        _fail(both("bad_lang", value=lang), 2)
+    return lang
+
+
+def _periods_or_fail(periods: int) -> int:
+    """The --periods option checked before a command touches anything."""
+    if periods < 1:
+        _fail(both("bad_periods", value=periods), 2)
+    return periods
+
+
+def _writable_home(settings: Settings) -> None:
+    """Fail in one line, before Prefect starts, when the home cannot be written."""
+    from flows.storage import ensure_home_writable
+
+    ensure_home_writable(settings.home)
 
 
 def _say(settings: Settings, key: str, **values: Any) -> None:
@@ -76,7 +129,12 @@ def _run_flow(
     """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
     ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
     than such a run takes."""
+    from flows.ingest.registry_check import check_registry
+
     _taxonomy_or_fail(settings)
+    _writable_home(settings)
+    # A registry minyi cannot read is named in one line here, not in a task's traceback.
+    check_registry(settings.reference_dir)
     if settings.task_runner == "dask":  # checked even when the run would not need Dask
         from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
 
@@ -157,13 +215,17 @@ def _print_result(settings: Settings, result: RunResult) -> None:
 
 
 @app.command()
+@_one_line_errors
 def demo(
     periods: Annotated[int, typer.Option(help="生成的半年度个数 / half-years to generate")] = 4,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2026,
     lang: Lang = None,
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
+    _lang_or_fail(lang)
+    _periods_or_fail(periods)
     settings = _settings()
+    _writable_home(settings)
     _taxonomy_or_fail(settings)
     from flows.demo.generate import generate
 
@@ -174,6 +236,7 @@ def demo(
 
 
 @app.command()
+@_one_line_errors
 def run(
     period: Annotated[
         str | None, typer.Option(help="半年度，如 2026H1（默认：最近结束的半年）/ half-year")
@@ -181,16 +244,19 @@ def run(
     lang: Lang = None,
 ) -> None:
     """运行半年度流程：载入收件箱、计算指标、生成报告 / run the semiannual flow now."""
+    _lang_or_fail(lang)
     settings = _settings()
     _run_flow(settings, _period_or_fail(period, settings), lang)
 
 
 @app.command()
+@_one_line_errors
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="要载入的文件 / files to ingest")],
 ) -> None:
     """载入指定文件（原文件保留）/ ingest the named files (originals stay in place)."""
     settings = _settings()
+    _writable_home(settings)
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
@@ -201,31 +267,69 @@ def ingest(
 
 
 @app.command()
+@_one_line_errors
 def query(
     statement: Annotated[str, typer.Argument(help="只读 SQL / a read-only SQL query")],
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="写入文件 .csv/.parquet/.xlsx / write rows to a file"),
+        typer.Option(
+            "--output",
+            help="写入新文件 .csv/.parquet/.xlsx（不得在 MINYI_HOME 内）/ write rows to a new file "
+            "(never inside MINYI_HOME)",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="覆盖已有的输出文件 / replace an existing output file"),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="超时秒数（默认 MINYI_QUERY_TIMEOUT_SECONDS；0 不限）/ seconds before the "
+            "query is stopped",
+        ),
     ] = None,
 ) -> None:
     """查询仓库（只读）/ query the warehouse, read-only."""
     settings = _settings()
-    from flows.warehouse.query import QueryRefused, run_query
+    from flows.service.runlock import run_lock_held
+    from flows.warehouse import WarehouseLocked
+    from flows.warehouse.export import OutputRefused, check_query_output
+    from flows.warehouse.query import QueryRefused, QueryTimedOut, run_query
+
+    if timeout is not None and timeout < 0:
+        _fail(both("query_bad_timeout", value=timeout), 2)
+    if not statement.strip():
+        _fail(both("query_empty"), 2)
 
     if output_format not in ("table", "csv", "json"):
         _fail("--format: table | csv | json", 2)
+    if output is not None:
+        try:
+            check_query_output(output, settings.home, force=force)
+        except OutputRefused as refused:
+            _fail(str(refused), 2)
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
         if output is None and output_format == "table":
             from flows.warehouse.query import show_query
 
-            show_query(settings, statement)
+            show_query(settings, statement, timeout)
             return
-        frame = run_query(settings, statement)
+        frame = run_query(settings, statement, timeout)
     except QueryRefused as refused:
         _fail(str(refused), 2)
+        return
+    except QueryTimedOut as timed_out:
+        _fail(str(timed_out))
+        return
+    except WarehouseLocked as locked:
+        if run_lock_held(settings.home):
+            _fail(both("warehouse_locked_by_run", seconds=settings.lock_timeout_seconds))
+        _fail(str(locked))
         return
     except Exception as error:
         _fail(both("query_error", error=error))
@@ -233,7 +337,12 @@ def query(
     if output is not None:
         from flows.warehouse.export import write_query_output
 
-        write_query_output(frame, output, settings.timezone)
+        try:
+            write_query_output(frame, output, settings.timezone, settings.home, force=force)
+        except OutputRefused as refused:
+            _fail(str(refused), 2)
+        except OSError as error:
+            _fail(both("query_output_failed", path=output, error=error.strerror or error))
         _say(settings, "query_output_written", rows=len(frame), path=output)
         return
     if output_format == "csv":
@@ -246,6 +355,7 @@ def query(
 
 
 @app.command()
+@_one_line_errors
 def generate(
     periods: Annotated[int, typer.Option(help="半年度个数 / number of half-years")] = 4,
     last: Annotated[
@@ -257,6 +367,9 @@ def generate(
     bad_rows: Annotated[bool, typer.Option(help="加入错误行 / add bad rows")] = True,
 ) -> None:
     """生成仿真输入文件 / write realistic synthetic input files."""
+    _periods_or_fail(periods)
+    if subdistricts < 1:
+        _fail(both("bad_subdistricts", value=subdistricts), 2)
     settings = _settings()
     from flows.demo.generate import generate as write_files
 
@@ -277,11 +390,13 @@ def generate(
 
 
 @app.command()
+@_one_line_errors
 def report(
     period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
     lang: Lang = None,
 ) -> None:
     """从仓库重新生成报告 / rebuild the period's reports from the warehouse."""
+    _lang_or_fail(lang)
     settings = _settings()
     target = _period_or_fail(period, settings)
     if not settings.warehouse_path.exists():
@@ -296,9 +411,11 @@ def report(
 
 
 @app.command()
+@_one_line_errors
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
+    _writable_home(settings)
     _taxonomy_or_fail(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
@@ -324,9 +441,11 @@ Port = Annotated[
 
 
 @app.command()
+@_one_line_errors
 def serve(port: Port = None) -> None:
     """启动服务：本机 Prefect 服务器与定时任务 / run the server and the scheduled deployments."""
     settings = _settings()
+    _writable_home(settings)
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
@@ -340,6 +459,7 @@ def serve(port: Port = None) -> None:
 
 
 @app.command()
+@_one_line_errors
 def status(port: Port = None) -> None:
     """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
     settings = _settings()
@@ -353,6 +473,7 @@ def status(port: Port = None) -> None:
 
 
 @app.command()
+@_one_line_errors
 def export(
     period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
     file_format: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",

@@ -24,6 +24,7 @@ from flows.ingest.stage import merge_staged
 from flows.periods import Period, last_closed_period
 from flows.service.dask import mark_repeats, task_groups
 from flows.settings import Settings, load_settings
+from flows.storage import keep_private
 from flows.warehouse import Mode, WarehouseLocked, open_warehouse
 from flows.warehouse.publish import publish
 
@@ -171,6 +172,8 @@ class TaskSteps:
 
 def _ingest(settings: Settings, period: Period | None) -> RunResult:
     """Ingest the inbox's complete files through the one batch loop, as tasks."""
+    # A deployment may run in a worker minyi did not start: private files whoever started it.
+    keep_private(settings.home)
     steps = TaskSteps(period)
     result = batch.ingest(
         settings, ready_inbox_files(settings), steps, run_id=_flow_run_id(), period=period

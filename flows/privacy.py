@@ -10,6 +10,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -18,9 +19,85 @@ from typing import Any
 import ahocorasick
 
 PSEUDONYM = re.compile(r"^ev_[0-9a-f]{16}$")
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
+ID_MASK = "[身份证号]"
+PHONE_MASK = "[电话]"
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    """One shape of personal number that offices type, how it is masked, and examples."""
+
+    name: str
+    pattern: re.Pattern[str]
+    mask: str
+    # Texts the rule must mask (the whole example, unless ``keeps`` says what stays).
+    examples: tuple[str, ...]
+    # A group the mask keeps (the keyword before a local number), 0 for none.
+    keeps: int = 0
+
+
+# Applied in this order: IDs before phones (an ID holds phone-like runs), the keyword rule
+# last. A number counts only when no digit touches it; letters may (``ID110105…``). The
+# first six digits of an ID (its area code) are typed together; spaces or dashes may follow.
+MASK_RULES: tuple[MaskRule, ...] = (
+    MaskRule(
+        "id_card_excel_number",
+        # An 18- or 15-digit ID that Excel stored as a number and shows in scientific form
+        # (a narrow column, or a CSV Excel saved, keeps as few as 6 digits: 1.10105E+17). No
+        # count or amount in a form reaches 10^14.
+        re.compile(r"(?<![\d.])[1-9](?:\.\d{1,14})?[Ee]\+?1[4-7](?!\d)"),
+        ID_MASK,
+        ("1.1010519491231E+17", "1.10105491231002e+14", "1.10105E+17"),
+    ),
+    MaskRule(
+        "id_card_18",
+        re.compile(r"(?<!\d)\d{6}(?:[ \-]?\d){11}[ \-]?[\dXx](?![\dXx])"),
+        ID_MASK,
+        (
+            "110105194912310021",
+            "11010519491231002X",
+            "ID110105194912310021",
+            "110105 19491231 0021",
+        ),
+    ),
+    MaskRule(
+        "id_card_15",
+        re.compile(r"(?<!\d)\d{6}(?:[ \-]?\d){9}(?!\d)"),
+        ID_MASK,
+        ("110105491231002", "110105 491231 002"),
+    ),
+    MaskRule(
+        "mobile",
+        re.compile(
+            r"(?<!\d)(?:(?:\+|00)?86[ \-.]?|[(（]\+?86[)）] ?)?1[3-9]\d(?:[ \-.]?\d{4}){2}(?!\d)"
+        ),
+        PHONE_MASK,
+        ("13912345678", "139-1234-5678", "139 1234 5678", "139.1234.5678", "+86 139 1234 5678"),
+    ),
+    MaskRule(
+        "landline_parenthesised",
+        re.compile(r"[(（]0\d{2,3}[)）] ?\d{3,4}[ \-]?\d{4}(?!\d)"),
+        PHONE_MASK,
+        ("(022)2345-6789", "（022）23456789", "(0571) 8765 4321"),
+    ),
+    MaskRule(
+        "landline",
+        re.compile(r"(?<!\d)0\d{2,3}[ \-.]?\d{3,4}[ \-.]?\d{4}(?!\d)"),
+        PHONE_MASK,
+        ("022-23456789", "022 2345 6789", "010-1234-5678"),
+    ),
+    MaskRule(
+        "local_after_keyword",
+        # 7 or 8 digits alone are too common (dates, amounts) unless a phone keyword precedes.
+        re.compile(
+            r"(((?:联系)?电话(?:号码)?|联系方式|手机(?:号码?)?|座机|[Tt]el|TEL)\s*[:：]?\s*)"
+            r"\d{3,4}[ \-]?\d{4}(?!\d)"
+        ),
+        PHONE_MASK,
+        ("电话：23456789", "联系方式 2345-6789", "座机 2345678"),
+        keeps=1,
+    ),
+)
 
 
 def load_key(path: Path) -> bytes:
@@ -44,13 +121,24 @@ def pseudonym(name: str, key: bytes) -> str:
 
 
 def mask_personal_numbers(text: str) -> str:
-    """Mask ID-card, mobile and landline numbers inside free text."""
-    text = _ID_CARD.sub("[身份证号]", text)
-    text = _MOBILE.sub("[电话]", text)
-    return _LANDLINE.sub("[电话]", text)
+    """Mask ID-card, mobile and landline numbers inside free text (:data:`MASK_RULES`)."""
+    if not _MAY_HOLD_NUMBER.search(text):
+        return text
+    for rule in MASK_RULES:
+        # A group reference keeps what the rule keeps (the keyword before a local number).
+        replacement = f"\\g<{rule.keeps}>{rule.mask}" if rule.keeps else rule.mask
+        text = rule.pattern.sub(replacement, text)
+    return text
+
+
+# Every rule needs seven digits with at most two separators between two of them, or an
+# exponent of 14 to 17: texts with neither are skipped.
+_MAY_HOLD_NUMBER = re.compile(r"\d(?:[ \-.()（）+]{0,2}\d){6}|\d[Ee]\+?1[4-7]")
 
 
 NAME_MASK = "[姓名]"
+# White space between two Chinese characters: a name may be typed with a space inside.
+_NAME_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000\u00a0]+(?=[\u3400-\u9fff])")
 # Two characters is the shortest Chinese name; shorter strings would mask ordinary words.
 _MIN_NAME_CHARS = 2
 # Great Expectations result keys that carry the offending values themselves, not counts.
@@ -131,12 +219,33 @@ class Scrubber:
         text = self.base(text) if self.base is not None else mask_personal_numbers(text)
         if self._automaton is None:
             return text
+        if _NAME_GAP.search(text):
+            return self._mask_spaced(text)
         pieces: list[str] = []
         start = 0
         for end, length in self._automaton.iter_long(text):
             pieces.append(text[start : end - length + 1])
             pieces.append(NAME_MASK)
             start = end + 1
+        if not pieces:
+            return text
+        pieces.append(text[start:])
+        return "".join(pieces)
+
+    def _mask_spaced(self, text: str) -> str:
+        """Mask names written with spaces between their characters (``张 三``): the names
+        are found in the text with such spaces taken out, then masked in the text itself."""
+        kept = [i for i, _ in enumerate(text)]
+        for gap in reversed(list(_NAME_GAP.finditer(text))):
+            del kept[gap.start() : gap.end()]
+        squeezed = "".join(text[i] for i in kept)
+        pieces: list[str] = []
+        start = 0
+        for end, length in self._automaton.iter_long(squeezed):
+            first, last = kept[end - length + 1], kept[end]
+            pieces.append(text[start:first])
+            pieces.append(NAME_MASK)
+            start = last + 1
         if not pieces:
             return text
         pieces.append(text[start:])

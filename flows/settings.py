@@ -41,6 +41,13 @@ class Settings:
     # How long a writer waits for another process to release the warehouse.
     lock_timeout_seconds: float = 60.0
     max_file_bytes: int = 100 * 1024 * 1024
+    # Characters in one workbook cell: Excel's own limit. A workbook holding a longer text
+    # (a shared string of millions of characters) is refused whole, before it is read.
+    max_cell_chars: int = 32_767
+    # A workbook's parts decompressed, as its zip entries declare them.
+    max_workbook_bytes: int = 512 * 1024 * 1024
+    # Characters in one CSV field (Excel cannot hold more in a cell either).
+    max_field_chars: int = 32_767
     # Rows validated per Great Expectations batch (bounds memory on large inboxes).
     validation_chunk_rows: int = 200_000
     # Input bytes read, validated and committed per batch: bounds memory on a large inbox.
@@ -48,6 +55,10 @@ class Settings:
     # DuckDB's own memory cap for warehouse connections (it spills to disk beyond it): with
     # DuckDB's default of 80% of RAM, loading a national roster alone took over 1 GiB.
     duckdb_memory_limit: str = "512MB"
+    # DuckDB's threads for warehouse connections; 0 = DuckDB's default (one per core).
+    duckdb_threads: int = 0
+    # An analyst's query (minyi query) is interrupted after this many seconds.
+    query_timeout_seconds: float = 300.0
     # Above this many registered communities the report shows subdistricts, not every
     # community (a national registry has 115,000): the warehouse keeps them all.
     report_community_limit: int = 5_000
@@ -150,9 +161,14 @@ _ENV = {
     "lang": "MINYI_LANG",
     "lock_timeout_seconds": "MINYI_LOCK_TIMEOUT_SECONDS",
     "max_file_bytes": "MINYI_MAX_FILE_BYTES",
+    "max_cell_chars": "MINYI_MAX_CELL_CHARS",
+    "max_workbook_bytes": "MINYI_MAX_WORKBOOK_BYTES",
+    "max_field_chars": "MINYI_MAX_FIELD_CHARS",
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
+    "duckdb_threads": "MINYI_DUCKDB_THREADS",
+    "query_timeout_seconds": "MINYI_QUERY_TIMEOUT_SECONDS",
     "report_community_limit": "MINYI_REPORT_COMMUNITY_LIMIT",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from flows.messages import both
-from flows.storage import HomeNotWritable, writing
+from flows.messages import MESSAGES, both
+from flows.storage import HomeNotWritable, ensure_home_writable, keep_private, writing
 
 TARGET = Path("/srv/minyi/archive/ab/x.csv")
 
@@ -60,3 +61,27 @@ def test_a_real_unwritable_folder(tmp_path: Path) -> None:
     target = blocker / "ab" / "x.csv"
     with pytest.raises(HomeNotWritable, match="MINYI_HOME"), writing(target):
         target.parent.mkdir(parents=True)
+
+
+def test_keep_private_sets_the_umask_and_closes_the_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o755)
+    keep_private(home)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    (home / "report.html").write_text("x", encoding="utf-8")
+    (home / "reports").mkdir()
+    assert stat.S_IMODE((home / "report.html").stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "reports").stat().st_mode) == 0o700
+    keep_private(tmp_path / "missing")  # nothing to close yet: no error
+
+
+def test_ensure_home_writable_creates_a_private_home_or_says_why_not(tmp_path: Path) -> None:
+    home = tmp_path / "new" / "home"
+    ensure_home_writable(home)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700 and list(home.iterdir()) == []
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(HomeNotWritable) as error:
+        ensure_home_writable(blocker / "home")
+    assert str(error.value).startswith(MESSAGES["home_not_writable"][0].split("{", 1)[0])

@@ -13,7 +13,7 @@ import duckdb
 from flows.faults import checkpoint
 from flows.ingest.receive import FileOutcome
 from flows.settings import Settings
-from flows.storage import writing
+from flows.storage import PRIVATE_DIR, PRIVATE_FILE, writing
 from flows.warehouse import sql
 
 
@@ -37,8 +37,10 @@ def stash_files(outcomes: list[FileOutcome], settings: Settings) -> None:
             continue
         partial = target.with_name(target.name + ".partial")
         with writing(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
             shutil.copyfile(outcome.path, partial)
+            # The originals hold names and numbers in clear: owner only, whatever the umask.
+            os.chmod(partial, PRIVATE_FILE)
             checkpoint("archive_partial")
             os.replace(partial, target)
 

@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -27,7 +27,17 @@ SETTLE_SECONDS = 2.0
 def is_temporary(path: Path) -> bool:
     """True for editor lock files and partial downloads that must not be ingested yet."""
     name = path.name.lower()
-    return name.startswith(("~$", ".~", ".")) or name.endswith(TEMPORARY_NAMES)
+    return name.startswith(("~$", ".~")) or name.endswith(TEMPORARY_NAMES)
+
+
+def is_hidden(path: Path, inbox: Path) -> bool:
+    """True for a hidden file (its name, or a folder's on the way from the inbox, starts with
+    a dot: .DS_Store, ._form.xlsx, .git/…): never loaded, and ``minyi status`` says so.
+
+    Temporary files are not hidden: they are loaded once complete (``is_temporary``).
+    """
+    parts = path.relative_to(inbox).parts
+    return not is_temporary(path) and any(part.startswith(".") for part in parts)
 
 
 def inbox_files(settings: Settings) -> list[Path]:
@@ -37,20 +47,35 @@ def inbox_files(settings: Settings) -> list[Path]:
     """
     if not settings.inbox_dir.is_dir():
         return []
+    inbox = settings.inbox_dir
     files = [
         p
-        for p in settings.inbox_dir.rglob("*")
-        if (p.is_symlink() or p.is_file()) and not is_temporary(p)
+        for p in inbox.rglob("*")
+        if (p.is_symlink() or p.is_file()) and not is_temporary(p) and not is_hidden(p, inbox)
     ]
     return sorted(files, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
+def hidden_files(settings: Settings) -> list[Path]:
+    """Hidden files in the inbox, which no run loads (``is_hidden``)."""
+    if not settings.inbox_dir.is_dir():
+        return []
+    inbox = settings.inbox_dir
+    return sorted(
+        p for p in inbox.rglob("*") if (p.is_symlink() or p.is_file()) and is_hidden(p, inbox)
+    )
+
+
 @dataclass(frozen=True)
 class InboxSplit:
-    """Inbox files that are complete, and those still being written (left for the next poll)."""
+    """Inbox files that are complete, those still being written (left for the next poll),
+    and hidden ones, which no run loads."""
 
     settled: list[Path]
     being_written: list[Path]
+    ignored: list[Path] = field(default_factory=list)
+    # Complete files the next run will refuse whole, with the refusal it will record.
+    refused: list[tuple[Path, FileRejected]] = field(default_factory=list)
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
@@ -103,10 +128,50 @@ def inbox_backlog(
     if not settings.inbox_dir.is_dir():
         return InboxSplit([], [])
     now = time.time() if now is None else now
-    temporary = sorted(p for p in settings.inbox_dir.rglob("*") if p.is_file() and is_temporary(p))
+    inbox = settings.inbox_dir
+    temporary = sorted(
+        p for p in inbox.rglob("*") if p.is_file() and is_temporary(p) and not _in_hidden(p, inbox)
+    )
     waiting = inbox_files(settings)
     young = [p for p in waiting if _changed_within(p, settle_seconds, now)]
-    return InboxSplit([p for p in waiting if p not in young], temporary + young)
+    settled, refused = [], []
+    for path in waiting:
+        if path in young:
+            continue
+        rejection = foreseen_refusal(path, settings)
+        if rejection is None:
+            settled.append(path)
+        else:
+            refused.append((path, rejection))
+    return InboxSplit(settled, temporary + young, hidden_files(settings), refused)
+
+
+def foreseen_refusal(path: Path, settings: Settings) -> FileRejected | None:
+    """The refusal the run will record for ``path`` without reading past its first bytes (a
+    link, not a regular file, empty, too large, not a table format), or None when only
+    reading it can tell."""
+    from flows.ingest.readers import FileRejected, file_format  # kept out of status's imports
+
+    refused = refusal(path)
+    if refused is not None:
+        return refused
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            return FileRejected("file_too_large", size=size, limit=settings.max_file_bytes)
+        if size == 0:
+            return FileRejected("file_empty")
+        file_format(path)
+    except FileRejected as rejection:
+        return rejection
+    except OSError as error:
+        return FileRejected("file_unreadable", error=error)
+    return None
+
+
+def _in_hidden(path: Path, inbox: Path) -> bool:
+    """Whether a folder between the inbox and ``path`` is hidden."""
+    return any(part.startswith(".") for part in path.relative_to(inbox).parts[:-1])
 
 
 # Path separators, characters Windows refuses, C0/C1 controls and bidirectional overrides

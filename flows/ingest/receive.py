@@ -11,6 +11,7 @@ import pandas as pd
 from flows.datasets import Kind
 from flows.ingest.inbox import link_identity, refusal, safe_file_name
 from flows.ingest.readers import FileRejected, ReadResult, SheetTable, file_hash, read_file
+from flows.privacy import mask_personal_numbers
 from flows.settings import Settings
 
 # The rows of a released table: one empty frame shared by all (27,000 files nationally).
@@ -31,11 +32,16 @@ class FileOutcome:
     received_as: str | None = None  # the original name, when reading an archived copy
     rows_read: int = 0  # data rows read, set when staged
     rows_quarantined: int = 0  # data rows held back with a reason, set when validated
+    # The name with known persons' names masked too, set when the batch is staged.
+    masked_name: str | None = None
 
     @property
     def file_name(self) -> str:
-        """The file's name as received, cleaned of separators and control characters."""
-        return safe_file_name(self.received_as or self.path.name)
+        """The file's name as received, cleaned of separators and control characters, with
+        phone and ID numbers masked (and, once staged, known names): it is stored and shown."""
+        if self.masked_name is not None:
+            return self.masked_name
+        return mask_personal_numbers(safe_file_name(self.received_as or self.path.name))
 
     @property
     def kind(self) -> Kind | None:

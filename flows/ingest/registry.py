@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from flows.datasets import ROLES
+from flows.ingest.registry_check import check_registry
 from flows.periods import parse_period
 from flows.privacy import Scrubber, person_names, pseudonym, saved_scrubber_format
 from flows.warehouse import sql
@@ -442,6 +443,7 @@ def load_registry(reference_dir: Path, cache_dir: Path | None = None) -> Registr
     missing = [name for name in _REGISTRY_FILES if not (reference_dir / name).is_file()]
     if missing:
         raise FileNotFoundError(f"registry files missing in {reference_dir}: {', '.join(missing)}")
+    check_registry(reference_dir)
     fingerprint, signatures = registry_fingerprint(reference_dir, cache_dir)
     registry = Registry(
         reference_dir, fingerprint, RegistryCache(cache_dir, fingerprint, signatures)

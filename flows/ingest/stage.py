@@ -33,6 +33,8 @@ def stage_files(
     scrub = table_scrubber(registry, read_tables(outcomes), names)
     sources: dict[Kind, list[TableSource]] = defaultdict(list)
     for sequence, outcome in enumerate(outcomes, start=first_sequence):
+        # File and sheet names are stored and shown: a person's name in them is masked too.
+        outcome.masked_name = scrub(outcome.file_name)
         if outcome.rejection is not None:
             values = outcome.rejection.values
             outcome.rejection.values = {k: scrub.value(str(v)) for k, v in values.items()}
@@ -40,6 +42,7 @@ def stage_files(
             continue
         for table in outcome.read.tables:
             table.extra_columns = [str(scrub(c)) for c in table.extra_columns]
+            table.sheet = scrub(table.sheet)
             sources[table.kind].append(
                 TableSource(
                     outcome.file_hash, outcome.file_name, sequence, outcome.is_correction, table

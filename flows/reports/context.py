@@ -17,6 +17,7 @@ from flows.messages import msg
 from flows.periods import Period
 from flows.settings import Settings
 from flows.warehouse import sql
+from flows.warehouse.display import display_rows
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,8 @@ class Context:
 
 
 def query_rows(con: duckdb.DuckDBPyConnection, name: str, *params: object) -> list[dict[str, Any]]:
-    cursor = con.execute(sql(f"reports/{name}"), list(params))
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    # A text too long to show (loaded before the cell limit existed) is cut inside DuckDB.
+    return display_rows(con, sql(f"reports/{name}"), list(params))
 
 
 def _headline_definition(con: duckdb.DuckDBPyConnection, settings: Settings, period: str) -> str:

@@ -42,3 +42,18 @@ def run_lock(home: Path, timeout_seconds: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_lock_held(home: Path) -> bool:
+    """Whether a minyi run holds ``home/.run.lock`` now."""
+    try:
+        handle = (home / ".run.lock").open("rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False

@@ -6,11 +6,13 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flows.ingest.inbox import InboxSplit, inbox_backlog
+from flows.ingest.inbox import InboxSplit, inbox_backlog, safe_file_name
 from flows.messages import msg
+from flows.privacy import mask_personal_numbers
 from flows.service.server import DEFAULT_PORT, chosen_port, is_healthy, local_api_url, state_file
 from flows.settings import Settings
 from flows.warehouse import Mode, WarehouseLocked, open_warehouse, sql
@@ -232,8 +234,25 @@ def status_lines(status: ServiceStatus, settings: Settings) -> list[str]:
             writing=len(backlog.being_written),
         )
     )
-    lines.extend(f"  … {p.name}" for p in backlog.being_written)
+    inbox = settings.inbox_dir
+    lines.extend(f"  … {_shown(p, inbox)}" for p in backlog.being_written)
+    if backlog.refused:
+        lines.append(msg("status_inbox_refused", lang, count=len(backlog.refused)))
+        lines.extend(
+            f"  ✗ {_shown(p, inbox)}  {rejection.reason(lang)}" for p, rejection in backlog.refused
+        )
+    if backlog.ignored:
+        lines.append(msg("status_inbox_ignored", lang, count=len(backlog.ignored)))
+        lines.extend(f"  ✗ {_shown(p, inbox)}" for p in backlog.ignored)
     return lines
+
+
+def _shown(path: Path, inbox: Path) -> str:
+    """A file's path in the inbox as minyi prints it: each part cleaned (a leading dot kept,
+    it is why a hidden file is ignored), phone and ID numbers masked."""
+    parts = path.relative_to(inbox).parts if path.is_relative_to(inbox) else (path.name,)
+    shown = "/".join("." * part.startswith(".") + safe_file_name(part) for part in parts)
+    return mask_personal_numbers(shown)
 
 
 def _deployment_lines(deployments: list[DeploymentInfo], lang: str, tz: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,12 +102,60 @@ def local_datetimes(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
     return converted
 
 
-def write_query_output(frame: pd.DataFrame, path: Path, tz: str) -> None:
-    """Write query rows by the file's suffix: .csv (UTF-8 with BOM for Excel), .parquet, .xlsx."""
-    suffix = path.suffix.lower()
-    if suffix not in QUERY_OUTPUT_SUFFIXES:
-        raise ValueError(both("query_output_suffix", path=path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+class OutputRefused(ValueError):
+    """A query output path minyi will not write to; the message says why, in both languages."""
+
+
+def check_query_output(path: Path, home: Path | None = None, *, force: bool = False) -> Path:
+    """``path`` made absolute, or OutputRefused: a wrong suffix, a missing folder, a symbolic
+    link at the path or as its folder, a path inside ``home`` (the warehouse, the archive, the
+    inbox, the key), a folder, or an existing file unless ``force``."""
+    if path.suffix.lower() not in QUERY_OUTPUT_SUFFIXES:
+        raise OutputRefused(both("query_output_suffix", path=path))
+    target = Path(os.path.abspath(path))
+    folder = target.parent
+    if target.is_symlink() or folder.is_symlink():
+        raise OutputRefused(both("query_output_symlink", path=path))
+    if not folder.is_dir():
+        raise OutputRefused(both("query_output_no_folder", folder=folder))
+    if home is not None and _inside(target, home):
+        raise OutputRefused(both("query_output_in_home", path=path, home=home))
+    if target.is_dir():
+        raise OutputRefused(both("query_output_is_folder", path=path))
+    if target.exists() and not force:
+        raise OutputRefused(both("query_output_exists", path=path))
+    return target
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder``, links resolved on both sides."""
+    real = Path(os.path.realpath(path))
+    return real.is_relative_to(os.path.realpath(folder)) or path.is_relative_to(folder)
+
+
+def write_query_output(
+    frame: pd.DataFrame, path: Path, tz: str, home: Path | None = None, *, force: bool = False
+) -> None:
+    """Write query rows by the file's suffix: .csv (UTF-8 with BOM for Excel), .parquet, .xlsx.
+
+    The path is checked (:func:`check_query_output`); the rows go to a temporary file beside
+    it (mode 600), renamed over it when complete: a failed write leaves nothing half-written.
+    """
+    target = check_query_output(path, home, force=force)
+    suffix = target.suffix.lower()
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        _write_rows(frame, temporary, suffix, tz)
+        # Checked again just before: a link planted at the path meanwhile is not replaced.
+        check_query_output(path, home, force=force)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_rows(frame: pd.DataFrame, path: Path, suffix: str, tz: str) -> None:
     if suffix == ".csv":
         # CRLF, as Excel writes: a field holding a bare CR is then quoted, not split in two.
         spreadsheet_safe(frame).to_csv(

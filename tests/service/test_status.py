@@ -181,3 +181,26 @@ def test_schedules_are_described_for_people() -> None:
     cron = Cron("0 6 5 1,7 *", timezone="Asia/Shanghai")
     assert status._describe_schedule(cron) == "cron 0 6 5 1,7 * (Asia/Shanghai)"
     assert status._describe_schedule(Interval(timedelta(minutes=15))) == "every 15 min"
+
+
+def test_status_lines_say_hidden_files_are_never_loaded_and_why(settings: Settings) -> None:
+    backlog = InboxSplit([], [], [Path(".forms.csv"), Path(".13912345678.csv")])
+    lines = status.status_lines(_service(backlog=backlog), settings)
+    assert msg("status_inbox", "zh", waiting=0, writing=0) in lines
+    assert lines[-3:] == [
+        msg("status_inbox_ignored", "zh", count=2),
+        "  ✗ .forms.csv",
+        "  ✗ .[电话].csv",
+    ]
+
+
+def test_status_lines_list_the_files_the_run_will_refuse_with_why(settings: Settings) -> None:
+    from flows.ingest.readers import FileRejected
+
+    link = settings.inbox_dir / "link.csv"
+    backlog = InboxSplit([], [], [], [(link, FileRejected("file_symlink"))])
+    lines = status.status_lines(_service(backlog=backlog), settings)
+    assert lines[-2:] == [
+        msg("status_inbox_refused", "zh", count=1),
+        f"  ✗ link.csv  {msg('file_symlink', 'zh')}",
+    ]

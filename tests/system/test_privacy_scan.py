@@ -34,8 +34,19 @@ PHONES = {
     "mobile-spaces": "139 1234 0003",
     "mobile-plus86": "+86 139 1234 0004",
     "landline": "022-23450005",
+    "mobile-dots": "139.1234.0006",
+    "landline-parenthesised": "(022)2345-0007",
+    # Written after 联系电话 (see _personal): a local number alone.
+    "local-after-keyword": "2345 0008",
 }
-ID_CARDS = {"id-card": "120101198001010016", "id-card-x": "12010119800101002X"}
+ID_CARDS = {
+    "id-card": "120101198001010016",
+    "id-card-x": "12010119800101002X",
+    "id-card-15": "120101800101001",
+    "id-card-after-letters": "ID120101198001010032",
+    "id-card-spaces": "120101 19800101 0040",
+    "id-card-excel-number": "1.20101198001011E+17",
+}
 NUMBERS = {**PHONES, **ID_CARDS}
 # Text minyi leaves where it is by design: originals, the office's own registry and what is
 # derived from the registry alone (cache/: the roster's names, for masking them elsewhere).
@@ -68,7 +79,9 @@ def _plant_inputs(settings: Settings) -> list[str]:
     victim = names[0]
     numbers = list(NUMBERS.values())
     forms = [
-        evaluation(evaluator=name, role="居民代表", comments=_personal(victim, numbers[i % 7]))
+        evaluation(
+            evaluator=name, role="居民代表", comments=_personal(victim, numbers[i % len(numbers)])
+        )
         for i, name in enumerate(names)
     ]
     forms += [
@@ -76,6 +89,7 @@ def _plant_inputs(settings: Settings) -> list[str]:
         evaluation(evaluator=f"{victim} {numbers[0]}", community=f"和平社区{numbers[1]}"),
         evaluation(evaluator=names[1], community=f"{UNKNOWN_EVALUATOR}{numbers[6]}", verdict="?"),
         evaluation(evaluator=names[2], period=numbers[2], role=victim),
+        evaluation(evaluator=names[3], comments=f"{victim[0]} {victim[1:]}说楼道灯坏了"),
     ]
     write_csv(settings.inbox_dir / "评议表.csv", "evaluations", forms)
     records = [
@@ -97,13 +111,14 @@ def _plant_inputs(settings: Settings) -> list[str]:
 
 
 def _digits(text: str) -> str:
-    return re.sub(r"[\s\-+]", "", text).upper()
+    return re.sub(r"[\s\-+().]", "", text).upper()
 
 
 def leaks(text: str, names: list[str]) -> set[str]:
     """The planted names and numbers found in ``text``."""
     flat = _digits(text)
-    found = {name for name in names if name in text}
+    # A name is also looked for with spaces taken out ("张 三" is the name too).
+    found = {name for name in names if name in text or name in flat}
     return found | {label for label, number in NUMBERS.items() if _digits(number) in flat}
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import textwrap
@@ -16,17 +18,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import xlsxwriter
 from typer.testing import CliRunner
 
 from flows.ingest.batch import ingest
 from flows.ingest.inbox import inbox_files, safe_file_name
 from flows.ingest.readers import MAX_SHEET_ROWS
+from flows.ingest.rebuild import rebuild
 from flows.periods import Period
 from flows.reports import write_reports
 from flows.settings import REPO_ROOT, Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.display import DISPLAY_CHARS
 from flows.warehouse.export import export_period, write_query_output
-from tests.helpers import evaluation, hearing, write_csv
+from tests.helpers import EVALUATION_HEADER, evaluation, hearing, write_csv
 
 FLOWS_DIR = REPO_ROOT / "flows"
 MAX_SECONDS = 10.0
@@ -76,17 +81,52 @@ def _header_row() -> bytes:
     return f'<row r="1">{cells}</row>'.encode()
 
 
-def _workbook(path: Path, sheet: Iterator[bytes]) -> Path:
-    """An .xlsx whose one sheet's XML is streamed from ``sheet`` (fast deflate)."""
+_SHARED_RELS = _WORKBOOK_RELS.replace(
+    "</Relationships>",
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+)
+
+
+def _workbook(
+    path: Path, sheet: Iterator[bytes], shared_strings: Iterator[bytes] | None = None
+) -> Path:
+    """An .xlsx whose one sheet's XML (and shared strings, if given) is streamed (fast deflate)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES)
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _WORKBOOK)
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            for block in sheet:
-                member.write(block)
+        rels = _WORKBOOK_RELS if shared_strings is None else _SHARED_RELS
+        book.writestr("xl/_rels/workbook.xml.rels", rels)
+        parts = {"xl/worksheets/sheet1.xml": sheet}
+        if shared_strings is not None:
+            parts["xl/sharedStrings.xml"] = shared_strings
+        for name, blocks in parts.items():
+            with book.open(name, "w", force_zip64=True) as member:
+                for block in blocks:
+                    member.write(block)
     return path
+
+
+def huge_shared_string(path: Path) -> Path:
+    """The poisoned workbook of issue 20: about 190 KB, one shared string of 190 million
+    characters shown in one cell (E2). Under the zip-bomb limits: only the cell limit holds."""
+
+    def sheet() -> Iterator[bytes]:
+        yield _SHEET_HEAD + _header_row() + b'<row r="2"><c r="E2" t="s"><v>0</v></c></row>'
+        yield _SHEET_TAIL
+
+    def shared_strings() -> Iterator[bytes]:
+        yield (
+            b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats'
+            b'.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        )
+        block = b"A" * (1 << 20)
+        for _ in range(190_000_000 >> 20):
+            yield block
+        yield b"</t></si></sst>"
+
+    return _workbook(path, sheet(), shared_strings())
 
 
 def zip_bomb(path: Path) -> Path:
@@ -135,6 +175,7 @@ def oversized(path: Path) -> Path:
 
 HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "zip-bomb": (zip_bomb, "bomb.xlsx", "file_zip_bomb"),
+    "huge-shared-string": (huge_shared_string, "poisoned.xlsx", "file_cell_too_large"),
     "million-styled-rows": (million_styled_rows, "rows.xlsx", "file_sheet_too_many_rows"),
     "100mb-field": (huge_field_csv, "field.csv", "file_field_too_large"),
     "over-max-size": (oversized, "big.csv", "file_too_large"),
@@ -355,22 +396,28 @@ def test_input_text_never_becomes_a_formula_in_workbooks_or_csv(
 
 # (file, line) of f-strings in SQL whose only inserts are names from the repository itself.
 _KNOWN_SAFE = {
-    ("warehouse.py", 'con.execute(f"create or replace view metrics.{view} as\\n{sql(name)}")'),
-    ("load.py", 'con.execute(f"delete from ref.{table}")'),
+    (
+        "warehouse/schema.py",
+        'con.execute(f"create or replace view metrics.{view} as\\n{sql(name)}")',
+    ),
+    ("ingest/load.py", 'con.execute(f"delete from ref.{table}")'),
 }
 # sql(f"reports/{name}") only names a file in sql/; executing formatted text is what is caught.
 _BUILT_SQL = re.compile(r"""\.(execute|sql|query)\(\s*f["']|\.execute\([^)]*(\.format\(|%\s)""")
 
 
 def _built_sql_lines() -> Iterator[tuple[str, str]]:
-    for path in sorted(FLOWS_DIR.glob("*.py")):
+    # Every module of every sub-package (the checks once looked at flows/*.py only).
+    for path in sorted(FLOWS_DIR.rglob("*.py")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if _BUILT_SQL.search(line):
-                yield path.name, line.strip()
+                yield path.relative_to(FLOWS_DIR).as_posix(), line.strip()
 
 
 def test_sql_is_never_built_by_formatting_strings() -> None:
-    assert set(_built_sql_lines()) <= _KNOWN_SAFE
+    found = set(_built_sql_lines())
+    assert found <= _KNOWN_SAFE
+    assert found, "the check reads the modules where SQL is run"
 
 
 def test_the_sql_check_catches_a_formatted_query() -> None:
@@ -398,3 +445,98 @@ def test_prefect_server_binds_to_localhost_by_default() -> None:
 
     command = server_command(4200)
     assert command[command.index("--host") + 1] == "127.0.0.1"
+
+
+def test_a_value_loaded_before_the_limit_is_cut_at_display_and_refused_by_rebuild(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A warehouse from before the cell limit: loaded under a limit far above Excel's.
+    roomy = dataclasses.replace(settings, max_field_chars=100_000)
+    long_opinion = "很长的意见" * 10_000  # 50,000 characters
+    forms = [evaluation(evaluator=f"评议人{i}", comments=long_opinion) for i in range(3)]
+    forms.append(evaluation(evaluator="评议人x", comments="短意见"))
+    ingest(roomy, [write_csv(roomy.inbox_dir / "long.csv", "evaluations", forms)])
+
+    with open_warehouse(settings, Mode.READ) as con:
+        written = write_reports(con, settings, Period(2026, 1))
+    (html,) = [p for p in written if p.suffix == ".html" and "quality" not in p.name][:1]
+    page = html.read_text(encoding="utf-8")
+    assert long_opinion not in page and long_opinion[: DISPLAY_CHARS - 1] + "…" in page
+
+    from flows.warehouse.query import run_query
+
+    shown = run_query(settings, "select comments from core.evaluations order by comments")
+    lengths = sorted(shown["comments"].str.len().tolist())
+    assert lengths == [3, DISPLAY_CHARS, DISPLAY_CHARS, DISPLAY_CHARS]
+
+    # minyi rebuild applies today's limits to the archive: the file is refused whole.
+    summary = rebuild(settings)
+    assert summary.rows_loaded == 0
+    with open_warehouse(settings, Mode.READ) as con:
+        assert con.execute("select count(*) from core.evaluations").fetchone() == (0,)
+    files = _meta_files(settings)
+    assert files["long.csv"][0] == "rejected"
+    assert "32767" in str(files["long.csv"][1])
+
+
+# Personal numbers in file names, sheet names and numeric cells
+
+
+def test_numbers_and_names_in_file_sheet_names_and_numeric_cells_are_masked(
+    settings: Settings,
+) -> None:
+    roster = pd.read_csv(settings.reference_dir / "evaluators.csv", dtype=str)
+    person = str(roster["evaluator"].iloc[0])
+    path = settings.inbox_dir / f"{person}_139 1234 5678.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    comments = EVALUATION_HEADER.index("意见建议")
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("110105194912310021")
+        sheet.write_row(0, 0, EVALUATION_HEADER)
+        sheet.write_row(1, 0, evaluation(evaluator="乙"))
+        # An ID typed into a text column that Excel turned into a number.
+        sheet.write_number(1, comments, 110105194912310021)
+    ingest(settings, [path])
+
+    with open_warehouse(settings, Mode.READ) as con:
+        (file_name,) = con.execute("select file_name from meta.files").fetchone() or ("",)
+        sheet_name, text = con.execute(
+            "select sheet, comments from core.evaluations"
+        ).fetchone() or ("", "")
+    assert file_name == "[姓名]_[电话].xlsx"
+    assert sheet_name == "[身份证号]"
+    assert text == "[身份证号]"
+
+
+# Private by default
+
+
+def test_minyi_home_and_everything_minyi_writes_are_private(settings: Settings) -> None:
+    from flows.cli import app
+
+    settings.home.chmod(0o755)  # as an older minyi, or a default umask, left it
+    good = write_csv(settings.inbox_dir / "e.csv", "evaluations", [evaluation()])
+    refused = settings.inbox_dir / "empty.csv"
+    refused.write_bytes(b"")
+    for path in (good, refused):
+        path.chmod(0o644)
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(good), str(refused)], catch_exceptions=False)
+    assert ingested.exit_code == 0, ingested.output
+    reported = runner.invoke(app, ["report", "--period", "2026H1"], catch_exceptions=False)
+    assert reported.exit_code == 0, reported.output
+
+    assert stat.S_IMODE(settings.home.stat().st_mode) == 0o700
+    written = [
+        p
+        for p in settings.home.rglob("*")
+        if p.relative_to(settings.home).parts[0] not in ("reference", "inbox")
+    ]
+    kinds = {p.relative_to(settings.home).parts[0] for p in written}
+    assert {"archive", "quarantine", "reports", "warehouse.duckdb"} <= kinds
+    open_to_others = {
+        str(p.relative_to(settings.home)): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in written
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    }
+    assert open_to_others == {}

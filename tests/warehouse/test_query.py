@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from flows.messages import both
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.connection import QUERY_GRACE_SECONDS
 from flows.warehouse.export import write_query_output
-from flows.warehouse.query import QueryRefused, render_table, run_query, show_query
+from flows.warehouse.query import (
+    QueryRefused,
+    QueryTimedOut,
+    render_table,
+    run_query,
+    show_query,
+)
 from tests.helpers import evaluation, write_csv
 from tests.warehouse_fixtures import make_warehouse
 
@@ -46,6 +58,14 @@ REFUSED = {
     "read_blob": "select * from read_blob('/etc/hostname')",
     "file_as_table": "select * from 'runs.csv'",
     "glob": "select * from glob('/etc/*')",
+    "explain_analyze_insert": "explain analyze insert into meta.runs select * from meta.runs",
+    "explain_analyze_options_copy": "explain (analyze, format json) copy meta.runs to 'runs.csv'",
+    "explain_analyze_after_comment": "/* plan */ -- it\n explain analyze delete from meta.runs",
+    "explain_analyze_then_drop": "explain analyze select 1; explain analyze drop table meta.runs",
+    "query_reading_a_file": "select * from query('select * from read_text(''/etc/passwd'')')",
+    "empty": "",
+    "only_white_space": "  \n ",
+    "only_a_comment": "-- nothing here",
 }
 
 ALLOWED = {
@@ -53,6 +73,7 @@ ALLOWED = {
     "cte": "with r as (select * from meta.runs) select count(*) as n from r",
     "from_first": "from meta.settings",
     "explain": "explain select * from meta.runs",
+    "explain_analyze_select": "explain analyze select count(*) from meta.runs",
     "describe": "describe meta.runs",
     "metric_view": "select * from metrics.satisfaction",
 }
@@ -225,3 +246,215 @@ def test_output_csv_parquet_xlsx(tmp_path: Path) -> None:
 def test_output_refuses_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.xlsx"):
         write_query_output(pd.DataFrame({"a": [1]}), tmp_path / "out.json", "Asia/Shanghai")
+
+
+# minyi query --output: never a link, never inside MINYI_HOME, never over a file unasked
+
+
+def _query_to(path: Path, *options: str) -> Result:
+    from flows.cli import app
+
+    return CliRunner().invoke(app, ["query", "select 42 as n", "--output", str(path), *options])
+
+
+def _unsafe_output(settings: Settings, tmp_path: Path, case: str) -> tuple[Path, str]:
+    """An output path of one unsafe kind, and the message key refusing it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.csv"
+    victim.write_text("precious", encoding="utf-8")
+    if case == "link-at-path":
+        (tmp_path / "link.csv").symlink_to(victim)
+        return tmp_path / "link.csv", "query_output_symlink"
+    if case == "link-as-folder":
+        (tmp_path / "linked").symlink_to(elsewhere, target_is_directory=True)
+        return tmp_path / "linked" / "victim.csv", "query_output_symlink"
+    if case == "dangling-link":
+        (tmp_path / "dangling.csv").symlink_to(elsewhere / "new.csv")
+        return tmp_path / "dangling.csv", "query_output_symlink"
+    if case == "secret-key":
+        return settings.key_path.with_suffix(".csv"), "query_output_in_home"
+    if case == "warehouse-folder":
+        return settings.home / "out.parquet", "query_output_in_home"
+    if case == "inbox":
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        return settings.inbox_dir / "forms.csv", "query_output_in_home"
+    if case == "home-through-a-link":
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "to-home").symlink_to(settings.home, target_is_directory=True)
+        return tmp_path / "to-home" / "inbox" / "forms.csv", "query_output_in_home"
+    if case == "missing-folder":
+        return tmp_path / "no" / "such" / "out.csv", "query_output_no_folder"
+    assert case == "existing-file"
+    return victim, "query_output_exists"
+
+
+UNSAFE = [
+    "link-at-path",
+    "link-as-folder",
+    "dangling-link",
+    "secret-key",
+    "warehouse-folder",
+    "inbox",
+    "home-through-a-link",
+    "missing-folder",
+    "existing-file",
+]
+
+
+@pytest.mark.parametrize("case", UNSAFE)
+def test_query_output_refuses_unsafe_paths_in_one_line(
+    warehouse: Settings, tmp_path: Path, case: str
+) -> None:
+    path, key = _unsafe_output(warehouse, tmp_path, case)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    result = _query_to(path)
+    assert result.exit_code == 2
+    assert result.output.strip() == both(key, **_values(key, path, warehouse))
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before, "nothing was written or replaced"
+
+
+def _values(key: str, path: Path, settings: Settings) -> dict[str, object]:
+    if key == "query_output_no_folder":
+        return {"folder": path.parent}
+    if key == "query_output_in_home":
+        return {"path": path, "home": settings.home}
+    return {"path": path}
+
+
+@pytest.mark.parametrize("case", ["link-at-path", "secret-key", "inbox"])
+def test_force_still_refuses_links_and_the_home(
+    warehouse: Settings, tmp_path: Path, case: str
+) -> None:
+    path, _key = _unsafe_output(warehouse, tmp_path, case)
+    assert _query_to(path, "--force").exit_code == 2
+    assert not path.is_file() or path.is_symlink() or path == warehouse.key_path
+
+
+def test_force_replaces_an_existing_file_whole_through_a_rename(
+    warehouse: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("old", encoding="utf-8")
+    old_inode = path.stat().st_ino
+    result = _query_to(path, "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["n", "42"]
+    assert path.stat().st_ino != old_inode, "a new file renamed over the old one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.csv"], "no temporary left"
+    assert path.stat().st_mode & 0o077 == 0, "private to its owner"
+
+
+# Bounded queries: no file's bytes, a timeout, the settings' memory and threads
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "select size from read_blob('{path}')",
+        "select content from read_text('{path}')",
+        "select * from '{path}'",
+        "select size from read_blob('{path}.wal')",
+        "select * from glob('{folder}/*')",
+        "select size from read_blob('{folder}/secret.key')",
+    ],
+    ids=["read_blob", "read_text", "file_as_table", "wal", "glob_home", "secret_key"],
+)
+def test_no_query_reads_the_bytes_of_any_file_the_warehouse_included(
+    warehouse: Settings, template: str
+) -> None:
+    statement = template.format(path=warehouse.warehouse_path, folder=warehouse.home)
+    with pytest.raises(QueryRefused) as refused:
+        run_query(warehouse, statement)
+    assert str(refused.value) == both("query_file_access_refused")
+
+
+def test_query_connections_use_the_memory_limit_and_threads_of_the_settings(
+    warehouse: Settings,
+) -> None:
+    settings = replace(warehouse, duckdb_memory_limit="256MB", duckdb_threads=1)
+    frame = run_query(
+        settings,
+        "select current_setting('memory_limit') as memory, current_setting('threads') as threads",
+    )
+    # DuckDB shows 256 MB (10^6 bytes) in binary units: 256e6 / 2^20 = 244.1 MiB.
+    assert frame.iloc[0].tolist() == ["244.1 MiB", 1]
+    with pytest.raises(QueryRefused):
+        run_query(settings, "set memory_limit = '10GB'")
+
+
+def test_a_long_query_is_interrupted_at_its_timeout(warehouse: Settings) -> None:
+    endless = "select sum(range) from range(1000000000000)"
+    with pytest.raises(QueryTimedOut) as timed_out:
+        run_query(warehouse, endless, timeout_seconds=0.5)
+    assert str(timed_out.value) == both("query_timed_out", seconds=0.5)
+    # The connection was closed: the warehouse answers the next query.
+    assert run_query(warehouse, "select 1 as n")["n"].item() == 1
+
+
+_LONG_QUERY = textwrap.dedent(
+    """
+    from flows.settings import load_settings
+    from flows.warehouse.query import QueryTimedOut, run_query
+
+    try:
+        run_query(load_settings(), "select sum(range) from range(1000000000000)", 3)
+    except QueryTimedOut:
+        print("timed out", flush=True)
+    """
+)
+
+
+def test_a_run_waits_for_a_query_instead_of_failing_and_says_why(
+    warehouse: Settings,
+) -> None:
+    from flows.warehouse.connection import queries_running, query_lock_path
+
+    quick = replace(warehouse, lock_timeout_seconds=0.5, query_timeout_seconds=3)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _LONG_QUERY],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "MINYI_HOME": str(warehouse.home)},
+    )
+    try:
+        while not queries_running(query_lock_path(warehouse)):
+            assert reader.poll() is None, "the query ended before it held the warehouse"
+            time.sleep(0.05)
+        told: list[str] = []
+        # Half a second of lock timeout alone would give up: the query's timeout is waited.
+        with open_warehouse(quick, Mode.WRITE, notify=told.append) as con:
+            assert con.execute("select count(*) from meta.runs").fetchone() == (0,)
+    finally:
+        out, _ = reader.communicate(timeout=60)
+    assert out.strip() == "timed out"
+    assert told[0] == both("warehouse_wait_for_query", seconds=3 + QUERY_GRACE_SECONDS)
+
+
+def test_a_query_blocked_by_a_run_says_so_in_one_line(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.cli import app
+    from flows.service.runlock import run_lock
+    from flows.warehouse import WarehouseLocked
+
+    def locked(*_args: object) -> None:
+        raise WarehouseLocked(both("warehouse_locked_gave_up", seconds=60))
+
+    monkeypatch.setattr("flows.warehouse.query.run_query", locked)
+    with run_lock(warehouse.home, 1):
+        result = CliRunner().invoke(app, ["query", "select 1"])
+    assert result.exit_code == 1
+    assert result.output.strip() == both("warehouse_locked_by_run", seconds=60)
+
+
+@pytest.mark.parametrize("timeout", ["-1", "soon"], ids=["negative", "not-a-number"])
+def test_a_bad_timeout_is_refused_before_the_query_runs(warehouse: Settings, timeout: str) -> None:
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["query", "select 1", "--timeout", timeout])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

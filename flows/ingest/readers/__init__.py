@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Final
 
 from flows.ingest.readers.cells import EXCEL_EPOCH, EXCEL_SERIALS, cell_text
-from flows.ingest.readers.common import FileRejected, ReadResult, SheetTable, TextRow, file_hash
+from flows.ingest.readers.common import (
+    FileRejected,
+    ReadLimits,
+    ReadResult,
+    SheetTable,
+    TextRow,
+    file_hash,
+)
 from flows.ingest.readers.headers import (
     HEADER_SCAN_COLUMNS,
     HEADER_SCAN_ROWS,
@@ -87,6 +94,7 @@ __all__ = [
     "ZIP_MAGIC",
     "FileRejected",
     "HeaderMatch",
+    "ReadLimits",
     "ReadResult",
     "RowCounter",
     "SheetTable",
@@ -135,7 +143,7 @@ def read_file(path: Path, settings: Settings) -> ReadResult:
     if size == 0:
         raise FileRejected("file_empty")
     try:
-        return _read_checked(path, size)
+        return _read_checked(path, size, ReadLimits.of(settings))
     except FileRejected:
         raise
     except Exception as error:
@@ -144,7 +152,7 @@ def read_file(path: Path, settings: Settings) -> ReadResult:
         raise FileRejected("file_unreadable", error=error) from error
 
 
-def _read_checked(path: Path, size: int) -> ReadResult:
+def _read_checked(path: Path, size: int, limits: ReadLimits) -> ReadResult:
     """Read a file already known to be of a sensible size."""
     # Ordinary files are read once into memory, then hashed and parsed from those bytes;
     # large ones are hashed and parsed from the disk, as a stream.
@@ -153,10 +161,10 @@ def _read_checked(path: Path, size: int) -> ReadResult:
     result = ReadResult(path=path, file_hash=digest, size_bytes=size)
     head = data[:8] if data is not None else None
     if _file_format(path, head) == "workbook":
-        tables, ignored, correction_of = read_workbook(path, size, data)
+        tables, ignored, correction_of = read_workbook(path, size, data, limits)
         result.tables, result.ignored_sheets, result.correction_of = tables, ignored, correction_of
     else:
-        result.tables, result.encoding = read_text_file(path, data)
+        result.tables, result.encoding = read_text_file(path, data, limits.field_chars)
     return result
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from flows.datasets import Kind
 from flows.messages import msg
+from flows.settings import Settings
 
 TextRow = list[str | None]
 
@@ -34,6 +35,27 @@ class FileRejected(Exception):
 
 def _rejected(key: str, values: dict[str, object]) -> FileRejected:
     return FileRejected(key, **values)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one input file may hold, checked before a reader allocates it."""
+
+    # Characters in one workbook cell (Excel's own limit is 32,767).
+    cell_chars: int = Settings.max_cell_chars
+    # The workbook's parts decompressed, as their zip entries declare them.
+    workbook_bytes: int = Settings.max_workbook_bytes
+    # Characters in one CSV field.
+    field_chars: int = Settings.max_field_chars
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReadLimits:
+        """The limits the settings set."""
+        return cls(
+            cell_chars=settings.max_cell_chars,
+            workbook_bytes=settings.max_workbook_bytes,
+            field_chars=settings.max_field_chars,
+        )
 
 
 @dataclass

@@ -25,12 +25,14 @@ from charset_normalizer import from_bytes
 from flows.ingest.readers.common import FileRejected, SheetTable, TextRow
 from flows.ingest.readers.headers import HEADER_SCAN_ROWS, find_header
 from flows.ingest.readers.tables import build_table, grid_table
+from flows.settings import Settings
 
 if TYPE_CHECKING:
     from _csv import Reader
 
-# One CSV field longer than this is refused (usually an unmatched quote swallowing the file).
-MAX_FIELD_CHARS: Final = 1 << 20
+# One CSV field longer than this is refused (usually an unmatched quote swallowing the file),
+# unless the settings say otherwise (``max_field_chars``).
+MAX_FIELD_CHARS: Final = Settings.max_field_chars
 ENCODING_SAMPLE_BYTES: Final = 1 << 16
 BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -43,10 +45,13 @@ DELIMITERS: Final = (",", "\t", ";", "|")
 FALLBACK_DELIMITER: Final = "，"
 
 
-def read_text_file(path: Path, data: bytes | None = None) -> tuple[list[SheetTable], str]:
+def read_text_file(
+    path: Path, data: bytes | None = None, field_chars: int = MAX_FIELD_CHARS
+) -> tuple[list[SheetTable], str]:
     """Read a CSV or tab-separated text file, trying the encodings its bytes allow.
 
-    ``data``: the file's bytes when already read (else it is streamed from ``path``).
+    ``data``: the file's bytes when already read (else it is streamed from ``path``);
+    ``field_chars``: the most characters one field may hold, else the file is refused.
     """
     if data is None:
         with path.open("rb") as fh:
@@ -58,9 +63,9 @@ def read_text_file(path: Path, data: bytes | None = None) -> tuple[list[SheetTab
         text = decoded if data is not None and len(data) <= len(sample) else None
         try:
             table = (
-                _read_csv(path, encoding)
+                _read_csv(path, encoding, field_chars)
                 if data is None
-                else _read_csv_bytes(path, data, encoding, text)
+                else _read_csv_bytes(path, data, encoding, text, field_chars)
             )
         except UnicodeDecodeError:
             continue
@@ -207,19 +212,25 @@ def _is_common_char(ch: str) -> bool:
     )
 
 
-def _read_csv(path: Path, encoding: str) -> SheetTable:
+def _read_csv(path: Path, encoding: str, field_chars: int = MAX_FIELD_CHARS) -> SheetTable:
     """Parse one delimited text file in a known encoding into a table, streamed from disk."""
-    # The default limit (128 KiB) is process-wide; raise it to the field limit minyi enforces.
-    csv.field_size_limit(MAX_FIELD_CHARS)
+    # The limit is process-wide: set it to the field limit minyi enforces for this file.
+    csv.field_size_limit(field_chars)
     with path.open("r", encoding=encoding, errors="strict", newline="") as stream:
         head = stream.read(ENCODING_SAMPLE_BYTES)
         stream.seek(0)
         delimiter, hint_lines = _delimiter(head)
         reader = csv.reader(stream, delimiter=delimiter)
-        return _csv_table(_csv_records(reader), hint_lines)
+        return _csv_table(_csv_records(reader, field_chars), hint_lines)
 
 
-def _read_csv_bytes(path: Path, data: bytes, encoding: str, text: str | None = None) -> SheetTable:
+def _read_csv_bytes(
+    path: Path,
+    data: bytes,
+    encoding: str,
+    text: str | None = None,
+    field_chars: int = MAX_FIELD_CHARS,
+) -> SheetTable:
     """``_read_csv`` of a file's bytes already in memory: the same table, decoded at once.
 
     ``text``: ``data.decode(encoding)`` when already known.
@@ -230,16 +241,18 @@ def _read_csv_bytes(path: Path, data: bytes, encoding: str, text: str | None = N
         except UnicodeDecodeError:
             # A stream fails only when it reaches the bad bytes: a header rejected before
             # then is the answer. Streaming the file again gives exactly that.
-            return _read_csv(path, encoding)
-    csv.field_size_limit(MAX_FIELD_CHARS)
+            return _read_csv(path, encoding, field_chars)
+    csv.field_size_limit(field_chars)
     delimiter, hint_lines = _delimiter(text[:ENCODING_SAMPLE_BYTES])
-    table = _plain_text_table(text, delimiter, hint_lines)
+    table = _plain_text_table(text, delimiter, hint_lines, field_chars)
     if table is not None:
         return table
-    return _csv_table(_text_records(text, delimiter), hint_lines)
+    return _csv_table(_text_records(text, delimiter, field_chars), hint_lines)
 
 
-def _plain_text_table(text: str, delimiter: str, hint_lines: int) -> SheetTable | None:
+def _plain_text_table(
+    text: str, delimiter: str, hint_lines: int, field_chars: int = MAX_FIELD_CHARS
+) -> SheetTable | None:
     """``_csv_table`` of a plain text, column-wise; None when the text is not that plain.
 
     Plain: no quote character anywhere, one kind of line end, every non-empty line holding
@@ -260,7 +273,7 @@ def _plain_text_table(text: str, delimiter: str, hint_lines: int) -> SheetTable 
         lines = [line for line in lines if line]
     else:
         numbers = list(range(first, first + len(lines)))
-    if not lines or max(map(len, lines)) > MAX_FIELD_CHARS:
+    if not lines or max(map(len, lines)) > field_chars:
         return None
     separators = lines[0].count(delimiter)
     counts = list(map(str.count, lines, repeat(delimiter)))
@@ -298,7 +311,9 @@ def _csv_table(records: Iterator[tuple[int, TextRow]], hint_lines: int) -> Sheet
     return build_table(match, "", _chain(after_header, records))
 
 
-def _text_records(text: str, delimiter: str) -> Iterator[tuple[int, TextRow]]:
+def _text_records(
+    text: str, delimiter: str, field_chars: int = MAX_FIELD_CHARS
+) -> Iterator[tuple[int, TextRow]]:
     """``_csv_records`` of a whole decoded text, as ``csv.reader`` over its lines reads it.
 
     Lines without a quote character split on the delimiter exactly as the csv module splits
@@ -308,7 +323,8 @@ def _text_records(text: str, delimiter: str) -> Iterator[tuple[int, TextRow]]:
     """
     split = _split_lines(text)
     if split is None:
-        yield from _csv_records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        yield from _csv_records(reader, field_chars)
         return
     lines, end, terminated = split
     count = len(lines)
@@ -317,8 +333,8 @@ def _text_records(text: str, delimiter: str) -> Iterator[tuple[int, TextRow]]:
         line = lines[index]
         if '"' not in line:
             fields = line.split(delimiter) if line else []
-            if len(line) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
-                raise FileRejected("file_field_too_large", line=index + 1, limit=MAX_FIELD_CHARS)
+            if len(line) > field_chars and max(map(len, fields)) > field_chars:
+                raise FileRejected("file_field_too_large", line=index + 1, limit=field_chars)
             index += 1
             yield index, [f.strip() or None for f in fields]
             continue
@@ -328,7 +344,7 @@ def _text_records(text: str, delimiter: str) -> Iterator[tuple[int, TextRow]]:
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise FileRejected(
-                    "file_field_too_large", line=index + 1, limit=MAX_FIELD_CHARS
+                    "file_field_too_large", line=index + 1, limit=field_chars
                 ) from error
             raise
         yield index + 1, [f.strip() or None for f in fields]
@@ -362,7 +378,9 @@ def _line_feed(lines: list[str], start: int, end: str, terminated: int) -> Itera
         yield lines[index] + end if index < terminated else lines[index]
 
 
-def _csv_records(reader: Reader) -> Iterator[tuple[int, TextRow]]:
+def _csv_records(
+    reader: Reader, field_chars: int = MAX_FIELD_CHARS
+) -> Iterator[tuple[int, TextRow]]:
     """CSV records as stripped text with the line number each record starts on."""
     line = 0
     while True:
@@ -373,7 +391,7 @@ def _csv_records(reader: Reader) -> Iterator[tuple[int, TextRow]]:
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise FileRejected(
-                    "file_field_too_large", line=line + 1, limit=MAX_FIELD_CHARS
+                    "file_field_too_large", line=line + 1, limit=field_chars
                 ) from error
             raise
         yield line + 1, [f.strip() or None for f in fields]
@@ -438,7 +456,10 @@ def _field_counts(lines: list[str], delimiter: str) -> Iterator[int]:
             yield line.count(delimiter) + 1 if line else 0
             continue
         reader = csv.reader(iter(lines[index:]), delimiter=delimiter)
-        yield len(next(reader))
+        try:
+            yield len(next(reader))
+        except csv.Error:
+            return  # a field over the limit: the parse that follows refuses the file
         index += reader.line_num
 
 

@@ -10,15 +10,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Final
+from xml.etree import ElementTree
 
 import numpy as np
 import python_calamine as calamine
 
 from flows.datasets import COLUMNS
 from flows.ingest.readers.cells import cell_text, is_number, is_number_type, row_texts
-from flows.ingest.readers.common import FileRejected, SheetTable, TextRow
+from flows.ingest.readers.common import FileRejected, ReadLimits, SheetTable, TextRow
 from flows.ingest.readers.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header, header_listing
+from flows.ingest.readers.longtext import (
+    GapMeter,
+    oversized_cell,
+    oversized_shared_string,
+)
 from flows.ingest.readers.tables import build_table, grid_table, is_serial_header
+from flows.privacy import mask_personal_numbers
 
 # A workbook expanding past both limits is treated as a zip bomb.
 ZIP_BOMB_RATIO: Final = 50
@@ -35,13 +42,14 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def read_workbook(
-    path: Path, size: int, data: bytes | None = None
+    path: Path, size: int, data: bytes | None = None, limits: ReadLimits | None = None
 ) -> tuple[list[SheetTable], list[str], str | None]:
     """Read every visible sheet holding a table; note the correction marker if present.
 
-    ``data``: the file's bytes when already read, for the archive checks.
+    ``data``: the file's bytes when already read, for the archive checks; ``limits``: what
+    the workbook may hold (default: the settings' defaults).
     """
-    _check_workbook_archive(path, size, data)
+    _check_workbook_archive(path, size, data, limits or ReadLimits())
     try:
         book = calamine.CalamineWorkbook.from_path(path)
     except calamine.PasswordError as error:
@@ -58,11 +66,12 @@ def read_workbook(
         if not visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
             continue
         sheet = book.get_sheet_by_name(meta.name)
-        table, match = _read_sheet(sheet)
+        # A sheet named after a person's phone or ID number: the name is stored and shown.
+        table, match = _read_sheet(sheet, mask_personal_numbers(meta.name))
         if table is not None and len(table.rows):
             tables.append(table)
             continue
-        ignored.append(meta.name)
+        ignored.append(mask_personal_numbers(meta.name))
         if match is not None and table is None:
             unknown.append(match)
     if not tables:
@@ -91,14 +100,16 @@ def _correction_marker(sheet: calamine.CalamineSheet) -> str:
     return marker
 
 
-def _read_sheet(sheet: calamine.CalamineSheet) -> tuple[SheetTable | None, HeaderMatch | None]:
+def _read_sheet(
+    sheet: calamine.CalamineSheet, name: str
+) -> tuple[SheetTable | None, HeaderMatch | None]:
     """The table of one sheet, or None with the best header-like row when there is none."""
     grid = sheet.to_python(skip_empty_area=False)
     filled = merged_fill(sheet.merged_cell_ranges or [], grid)
     width = len(grid[0]) if grid else 0
     if width and all(len(row) == width for row in grid):
-        return _read_grid(sheet.name, grid, width, filled)
-    return _read_rows(sheet.name, grid, filled)
+        return _read_grid(name, grid, width, filled)
+    return _read_rows(name, grid, filled)
 
 
 def _read_grid(
@@ -219,28 +230,93 @@ def merged_fill(
     return filled
 
 
-def _check_workbook_archive(path: Path, size: int, data: bytes | None = None) -> None:
-    """Refuse a workbook zip that is not an .xlsx, expands too far, or spans huge sheets."""
+def _check_workbook_archive(path: Path, size: int, data: bytes | None, limits: ReadLimits) -> None:
+    """Refuse a workbook zip that is not an .xlsx, expands too far, spans huge sheets or holds
+    a cell over the character limit: all judged on the zip's entries, streamed."""
     try:
         with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as archive:
             members = archive.infolist()
             names = {m.filename for m in members}
             if "xl/workbook.xml" not in names:
                 raise FileRejected("file_unsupported", suffix=path.suffix.lower() or path.name)
+            # Declared sizes: zipfile stops reading a member at its declared size, and
+            # calamine refuses a member larger than declared.
             expanded = sum(m.file_size for m in members)
             if expanded > ZIP_BOMB_BYTES and expanded > ZIP_BOMB_RATIO * size:
                 raise FileRejected("file_zip_bomb", uncompressed=expanded, compressed=size)
+            if expanded > limits.workbook_bytes:
+                raise FileRejected(
+                    "file_workbook_too_large", uncompressed=expanded, limit=limits.workbook_bytes
+                )
+            shared = _oversized_shared_string(archive, members, limits.cell_chars)
+            sheet_names = _sheet_names(archive)
             for member in members:
                 if member.filename.startswith("xl/worksheets/") and member.filename.endswith(
                     ".xml"
                 ):
-                    _check_sheet_extent(archive, member)
+                    sheet = sheet_names.get(member.filename, Path(member.filename).stem)
+                    sheet = mask_personal_numbers(sheet)
+                    _check_sheet(archive, member, sheet, limits.cell_chars, shared)
+            if shared is not None:
+                # No cell shows it, yet calamine would still load it whole.
+                raise FileRejected(
+                    "file_cell_too_large", sheet="-", cell="-", limit=limits.cell_chars
+                )
     except zipfile.BadZipFile as error:
         raise FileRejected("file_corrupt", suffix=path.suffix.lower()) from error
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """Refuse a sheet whose cell references span more than MAX_SHEET_CELLS cells.
+def _oversized_shared_string(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limit: int
+) -> tuple[int, int] | None:
+    """(index, characters) of the first shared string over ``limit``; None when none is."""
+    for member in members:
+        if member.filename.lower().endswith("sharedstrings.xml"):
+            meter = GapMeter((b"<si>", b"<si "))
+            with archive.open(member) as stream:
+                for block in iter(lambda: stream.read(1 << 22), b""):
+                    meter.feed(block)
+            if meter.longest > limit:
+                with archive.open(member) as stream:
+                    return oversized_shared_string(stream, limit)
+    return None
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet names by their part in the zip ("xl/worksheets/sheet1.xml" -> "评议"), as far as
+    the workbook's small index parts tell; parts it does not name keep their file stem."""
+    try:
+        parts = [archive.getinfo(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")]
+        if any(p.file_size > 1 << 20 for p in parts):
+            return {}
+        book, rels = (ElementTree.fromstring(archive.read(p)) for p in parts)
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in rels if rel.tag.endswith("Relationship")
+    }
+    names: dict[str, str] = {}
+    for sheet in book.iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            names[part] = sheet.get("name", "")
+    return names
+
+
+def _check_sheet(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    sheet: str,
+    cell_chars: int,
+    shared: tuple[int, int] | None,
+) -> None:
+    """Refuse a sheet whose cell references span more than MAX_SHEET_CELLS cells, or which
+    holds a cell over ``cell_chars`` characters (its own text, or the shared string
+    ``shared`` (index, characters) already found over the limit).
 
     Only deep rows (6+ digits) and wide columns (AA onwards) are collected: rows below
     100000 and columns up to Z are assumed, which keeps the scan fast on ordinary sheets.
@@ -248,6 +324,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> No
     max_row, max_col = 99_999, 26
     tail = b""
     rows = RowCounter()
+    gaps = GapMeter((b"<c ", b"<c>"))
     with archive.open(member) as stream:
         for block in iter(lambda: stream.read(1 << 22), b""):
             chunk = tail + block
@@ -258,14 +335,19 @@ def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> No
             tail = chunk[-32:]
             # Rows and cells without an r="..." reference take the next position: count them.
             rows.feed(block)
+            gaps.feed(block)
             if rows.rows > MAX_SHEET_ROWS:
                 break
-    sheet = Path(member.filename).stem
     max_row, max_col = max(max_row, rows.rows), max(max_col, rows.widest)
     if max_row * max_col > MAX_SHEET_CELLS:
         raise FileRejected("file_sheet_too_large", sheet=sheet, rows=max_row, columns=max_col)
     if max_row > MAX_SHEET_ROWS:
         raise FileRejected("file_sheet_too_many_rows", sheet=sheet, limit=MAX_SHEET_ROWS)
+    if gaps.longest > cell_chars or shared is not None:
+        with archive.open(member) as stream:
+            found = oversized_cell(stream, cell_chars, shared)
+        if found is not None:
+            raise FileRejected("file_cell_too_large", sheet=sheet, cell=found[0], limit=cell_chars)
 
 
 _CELL_TAGS: Final = (b"<c ", b"<c>", b"<c/>")

@@ -44,6 +44,7 @@ PUBLIC_NAMES = [
     "OLE2_ENCRYPTION_STREAM",
     "OLE2_MAGIC",
     "ReadResult",
+    "ReadLimits",
     "RowCounter",
     "SERIAL_HEADERS",
     "SHA256_HEX",

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from flows.datasets import COLUMNS, KINDS, column_names
 from flows.ingest.readers import read_file, text
-from flows.settings import Settings
+from flows.settings import Settings, load_settings
 from tests.ingest.readers.forms import (
     EVALUATION_HEADER,
     EVALUATION_ROW,
@@ -196,25 +196,45 @@ def test_csv_field_larger_than_the_limit_is_rejected(tmp_path: Path, settings: S
     assert error.values["line"] == 2
 
 
-def test_an_oversized_unquoted_field_is_refused_at_its_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # Under the default limit this file reads: the refusal comes from the patched limit only.
-    monkeypatch.setattr(text, "MAX_FIELD_CHARS", 70_000)
+def test_an_oversized_unquoted_field_is_refused_at_its_line(tmp_path: Path) -> None:
     row = "001,东风社区,恳谈会,2026-04-01,停车,20,3,3\n"
     content = "编号,社区,形式,日期,议题,参加人数,收集意见数,办结数\n" + row * 3000
     content += "002,东风社区,恳谈会,2026-04-01," + "x" * 70_001 + ",20,3,3\n"
     path = tmp_path / "h.csv"
     path.write_text(content, encoding="utf-8")
     for read in (
-        lambda: text._read_csv(path, "utf-8"),
-        lambda: text._read_csv_bytes(path, path.read_bytes(), "utf-8"),
+        lambda: text._read_csv(path, "utf-8", 70_000),
+        lambda: text._read_csv_bytes(path, path.read_bytes(), "utf-8", None, 70_000),
     ):
         assert outcome(read) == (
             "rejected",
             "file_field_too_large",
             {"line": 3002, "limit": 70_000},
         )
+
+
+@pytest.mark.parametrize(
+    ("quoted", "chars", "refused"),
+    [
+        (False, 50, False),
+        (False, 51, True),
+        (True, 50, False),
+        (True, 51, True),
+    ],
+    ids=["plain-at-limit", "plain-over-limit", "quoted-at-limit", "quoted-over-limit"],
+)
+def test_the_field_limit_comes_from_the_settings(
+    tmp_path: Path, quoted: bool, chars: int, refused: bool
+) -> None:
+    settings = load_settings(env={"MINYI_HOME": str(tmp_path), "MINYI_MAX_FIELD_CHARS": "50"})
+    topic = "议" * chars
+    row = [*HEARING_ROW[:4], f'"{topic}"' if quoted else topic, *HEARING_ROW[5:]]
+    path = write_csv(tmp_path / "h.csv", [HEARING_HEADER, row])
+    if refused:
+        error = rejected(path, settings)
+        assert (error.key, error.values) == ("file_field_too_large", {"line": 2, "limit": 50})
+    else:
+        assert only_table(read_file(path, settings)).rows["topic"].tolist() == [topic]
 
 
 def test_header_only_csv_is_empty(tmp_path: Path, settings: Settings) -> None:

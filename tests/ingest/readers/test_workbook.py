@@ -7,8 +7,11 @@ sheets, with reading them row by row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -16,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.datasets import COLUMNS, KINDS
-from flows.ingest.readers import read_file, workbook
-from flows.settings import Settings
+from flows.ingest.readers import longtext, read_file, workbook
+from flows.settings import Settings, load_settings
 from tests.ingest.readers.forms import (
     EVALUATION_HEADER,
     EVALUATION_ROW,
@@ -291,3 +294,154 @@ def test_a_sheet_read_as_a_grid_is_the_sheet_read_row_by_row(
     filled = workbook.merged_fill(merges, grid)
     by_rows = outcome(lambda: workbook._read_rows("表", grid, filled))
     assert outcome(lambda: workbook._read_grid("表", grid, len(grid[0]), filled)) == by_rows
+
+
+# Cells over the character limit, found before calamine reads the workbook
+
+EXCEL_LIMIT = 32_767
+
+
+def _hearing_book(path: Path, write_topic: Callable[[Any, Any], None], **options: Any) -> Path:
+    """A hearing sheet "听证" whose one data row's topic (E2) ``write_topic`` writes."""
+    with xlsxwriter.Workbook(path, options) as book:
+        sheet = book.add_worksheet("听证")
+        sheet.write_row(0, 0, HEARING_HEADER)
+        sheet.write_row(1, 0, HEARING_ROW)
+        write_topic(book, sheet)
+    return path
+
+
+def _rewritten(path: Path, to: Path, member: str, change: Callable[[str], str]) -> Path:
+    """A copy of the workbook at ``to`` with one part's XML changed."""
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(to, "w", zipfile.ZIP_DEFLATED) as copy:
+        for name in book.namelist():
+            data = book.read(name)
+            copy.writestr(name, change(data.decode()).encode() if name == member else data)
+    return to
+
+
+def _without_cell_references(path: Path) -> Path:
+    """The workbook with every r="..." attribute removed from its sheets (as some tools write)."""
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/"):
+                data = re.sub(rb' r="[0-9A-Z]+"', b"", data)
+            book.writestr(name, data)
+    return path
+
+
+def _over(chars: int) -> Callable[[Any, Any], None]:
+    return lambda _book, sheet: sheet.write_string(1, 4, "议" * chars)
+
+
+POISONED: dict[str, Callable[[Path, int], Path]] = {
+    # Read back through the shared strings table, as Excel writes text.
+    "shared-string": lambda p, n: _hearing_book(p, _over(n + 1)),
+    # Two runs each under the limit, together over it.
+    "rich-text-runs": lambda p, n: _hearing_book(
+        p,
+        lambda book, sheet: sheet.write_rich_string(
+            1, 4, book.add_format({"bold": True}), "甲" * (n // 2 + 1), "乙" * (n // 2 + 1)
+        ),
+    ),
+    # Inline strings, in the sheet's own XML.
+    "inline-string": lambda p, n: _hearing_book(p, _over(n + 1), constant_memory=True),
+    # A formula's cached text result.
+    "formula-result": lambda p, n: _hearing_book(
+        p, lambda _book, sheet: sheet.write_formula(1, 4, '="x"', None, "x" * (n + 1))
+    ),
+    "without-cell-references": lambda p, n: _without_cell_references(
+        _hearing_book(p, _over(n + 1), constant_memory=True)
+    ),
+}
+
+
+@pytest.mark.parametrize("build", POISONED.values(), ids=POISONED.keys())
+def test_a_cell_over_the_limit_refuses_the_workbook_naming_sheet_cell_and_limit(
+    tmp_path: Path, build: Callable[[Path, int], Path]
+) -> None:
+    settings = load_settings(env={"MINYI_HOME": str(tmp_path), "MINYI_MAX_CELL_CHARS": "1000"})
+    path = build(tmp_path / "h.xlsx", 1000)
+    error = rejected(path, settings)
+    assert error.key == "file_cell_too_large"
+    assert error.values == {"sheet": "听证", "cell": "E2", "limit": 1000}
+    assert "E2" in error.reason("zh") and "1000" in error.reason("en")
+
+
+def test_a_cell_at_excels_limit_loads_one_over_it_is_refused(
+    tmp_path: Path, settings: Settings
+) -> None:
+    at_limit = _hearing_book(tmp_path / "at.xlsx", _over(EXCEL_LIMIT))
+    assert only_table(read_file(at_limit, settings)).rows["topic"].str.len().tolist() == [
+        EXCEL_LIMIT
+    ]
+    # xlsxwriter cuts text at Excel's limit: one character more is added to the XML itself.
+    over = _rewritten(
+        at_limit,
+        tmp_path / "over.xlsx",
+        "xl/sharedStrings.xml",
+        lambda xml: xml.replace("议" * EXCEL_LIMIT, "议" * (EXCEL_LIMIT + 1)),
+    )
+    error = rejected(over, settings)
+    assert (error.key, error.values["cell"], error.values["limit"]) == (
+        "file_cell_too_large",
+        "E2",
+        EXCEL_LIMIT,
+    )
+
+
+def test_a_shared_string_no_cell_shows_is_refused_too(tmp_path: Path) -> None:
+    settings = load_settings(env={"MINYI_HOME": str(tmp_path), "MINYI_MAX_CELL_CHARS": "1000"})
+    path = _hearing_book(tmp_path / "h.xlsx", _over(1001))
+    # The topic cell made a number: no cell refers to the long string any more.
+    path = _rewritten(
+        path,
+        tmp_path / "unused.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(r'<c r="E2"([^>]*) t="s"', r'<c r="E2"\1', xml),
+    )
+    error = rejected(path, settings)
+    assert (error.key, error.values["cell"]) == ("file_cell_too_large", "-")
+
+
+def test_workbook_expanding_past_the_total_limit_is_refused(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "h.xlsx", {"a": [HEARING_HEADER, HEARING_ROW]})
+    with zipfile.ZipFile(path) as book:
+        declared = sum(m.file_size for m in book.infolist())
+    roomy = load_settings(
+        env={"MINYI_HOME": str(tmp_path), "MINYI_MAX_WORKBOOK_BYTES": str(declared)}
+    )
+    assert len(only_table(read_file(path, roomy)).rows) == 1
+    tight = load_settings(
+        env={"MINYI_HOME": str(tmp_path), "MINYI_MAX_WORKBOOK_BYTES": str(declared - 1)}
+    )
+    error = rejected(path, tight)
+    assert error.key == "file_workbook_too_large"
+    assert error.values == {"uncompressed": declared, "limit": declared - 1}
+
+
+@MANY
+@given(
+    pieces=st.lists(
+        st.sampled_from([b"<c ", b"<c>", b"x", b"<", b"c", b" ", b"xxxxx"]), max_size=60
+    ),
+    block=st.integers(1, 9),
+)
+def test_gap_meter_never_misses_the_longest_stretch_between_cell_starts(
+    pieces: list[bytes], block: int
+) -> None:
+    xml = b"".join(pieces)
+    meter = longtext.GapMeter((b"<c ", b"<c>"))
+    for start in range(0, len(xml), block):
+        meter.feed(xml[start : start + block])
+    longest = max(len(p) for part in xml.split(b"<c ") for p in part.split(b"<c>"))
+    # Never shorter (a long text would slip through); a stretch counts its opening marker,
+    # and a marker cut at the end of a block counts as stretch until it is complete.
+    assert longest <= meter.longest <= longest + 2 * 3 - 1
+
+
+@pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (16_384, "XFD")])
+def test_column_letters(number: int, letters: str) -> None:
+    assert longtext.column_letters(number) == letters

@@ -107,7 +107,8 @@ def test_the_printed_table_refuses_what_the_frame_refuses(
 
 
 PRINTED = {
-    **ALLOWED,
+    # EXPLAIN ANALYZE prints the time each step took: no two runs print the same
+    **{name: statement for name, statement in ALLOWED.items() if "analyze" not in name},
     "alike_types_with_nulls": "select 1 as a, null::int as b, 2::bigint as c, 1.5 as d, "
     "'x' as s, true as t, null::boolean as tn, 'nan'::double as n, 3::utinyint as u "
     "union all select 2, 3, null, null, null, null, false, -0.25, null",

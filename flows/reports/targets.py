@@ -19,7 +19,7 @@ def short_of_target(part: int, total: int, target: float) -> int:
 
 
 def short_text(ctx: Context, key: str, rate: float, target: float, count: int) -> str:
-    """ "还差 4 人（1.2 个百分点）" / "4 more members (1.2 pp)"; "" when the target is met."""
+    """ "还差 4 人（1.2 个百分点）" / "4 more member(s) (1.2 pp)"; "" when the target is met."""
     if count <= 0 or rate >= target:
         return ""
     gap = (target - rate) * 100

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from flows.reports.context import (
 from flows.reports.participation import member_rows
 from flows.reports.satisfaction import cell_key, satisfaction_rows
 from flows.reports.statistics import positives
+from flows.reports.targets import short_of_target, short_text
 from flows.settings import Settings
 
 
@@ -44,23 +44,6 @@ class Figure:
     def shown(self) -> str:
         """The rate as shown: never on the other side of the target from the verdict."""
         return "—" if self.rate is None else rate_text(self.rate, self.target)
-
-
-def short_of_target(part: int, total: int, target: float) -> int:
-    """How many more of ``total`` must count (satisfied forms, members, organisations) for
-    ``part / total`` to reach ``target``, the total staying the same; 0 when it does."""
-    if total <= 0:
-        return 0
-    # The tolerance keeps 0.98 * 50 = 49.000000000000004 from asking for one more.
-    return max(0, math.ceil(target * total - part - 1e-9))
-
-
-def _short_text(ctx: Context, key: str, rate: float, target: float, count: int) -> str:
-    """ "还差 4 人（1.2 个百分点）" / "4 more members (1.2 pp)"; "" when the target is met."""
-    if count <= 0 or rate >= target:
-        return ""
-    points = f"{(target - rate) * 100:.1f}"
-    return ctx.t(f"report.headline.short.{key}", count=f"{count:,}", points=points)
 
 
 def headline_figures(ctx: Context) -> list[Figure]:
@@ -112,7 +95,7 @@ def _satisfaction_short(ctx: Context, row: Mapping[str, Any]) -> str:
     """More satisfied forms needed, at the same number of forms."""
     target = float(row["target"])
     count = short_of_target(positives(row, ctx.definition), int(row["responses"]), target)
-    return _short_text(ctx, "satisfaction", float(row["rate"]), target, count)
+    return short_text(ctx, "satisfaction", float(row["rate"]), target, count)
 
 
 def _participation_short(
@@ -123,7 +106,7 @@ def _participation_short(
     if row["rate"] is None:
         return ""
     count = short_of_target(int(row[part] or 0), int(row[total] or 0), target)
-    return _short_text(ctx, key, float(row["rate"]), target, count)
+    return short_text(ctx, key, float(row["rate"]), target, count)
 
 
 def headline_table(ctx: Context, figures: Sequence[Figure]) -> Table:

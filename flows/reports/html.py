@@ -39,9 +39,7 @@ def render_report(ctx: Context, figures: Sequence[Figure], tables: Sequence[Tabl
     )
 
 
-def render_quality(
-    ctx: Context, tables: Sequence[Table], corrections: Sequence[Path], run_id: str | None
-) -> str:
+def render_quality(ctx: Context, tables: Sequence[Table], corrections: Sequence[Path]) -> str:
     """The data-quality report as one self-contained HTML page."""
     if len(corrections) > NAMED_CORRECTIONS:
         note = ctx.t("report.quality.corrections_many", count=f"{len(corrections):,}")

@@ -16,6 +16,7 @@ from flows.reports.context import (
     as_communities,
     query_rows,
 )
+from flows.reports.targets import short_of_target, short_text
 
 
 def member_rows(ctx: Context) -> list[dict[str, Any]]:
@@ -41,9 +42,16 @@ def participation_tables(ctx: Context) -> list[Table]:
         "participation_rate",
         "target",
         "meets_target",
+        "short_of_target",
     )
     member_table = [
-        row_values(ctx, member_cols, r, **{place: _place(ctx, r), **_rate(ctx, r)}) for r in members
+        row_values(
+            ctx,
+            member_cols,
+            r,
+            **{place: _place(ctx, r), **_rate(ctx, r), "short_of_target": _short(ctx, r)},
+        )
+        for r in members
     ]
     kind_cols = cols(
         ctx,
@@ -84,3 +92,14 @@ def _rate(ctx: Context, row: Mapping[str, Any]) -> dict[str, object]:
     if row["rate"] is None or row["target"] is None:
         return {}
     return {"participation_rate": Rate(float(row["rate"]), float(row["target"]))}
+
+
+def _short(ctx: Context, row: Mapping[str, Any]) -> str:
+    """More members the row needs to reach its target, at the same number of members."""
+    if row["rate"] is None or row["target"] is None:
+        return ""
+    target = float(row["target"])
+    count = short_of_target(
+        int(row["members_participating"] or 0), int(row["members_total"] or 0), target
+    )
+    return short_text(ctx, "members", float(row["rate"]), target, count)

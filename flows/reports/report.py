@@ -77,6 +77,6 @@ def write_reports(
         write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
         write_report_workbook(folder / f"report.{lang}.xlsx", tables, lang),
     ]
-    quality = render_quality(ctx, quality_tables(ctx, run_id), corrections, run_id)
+    quality = render_quality(ctx, quality_tables(ctx, run_id), corrections)
     paths.append(write_text(folder / f"quality.{lang}.html", quality))
     return paths + corrections

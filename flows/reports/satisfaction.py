@@ -28,6 +28,7 @@ from flows.reports.context import (
     vocab_label,
 )
 from flows.reports.statistics import change_test, positives, suppressed_cells
+from flows.reports.targets import short_of_target, short_text
 
 ROLE_ORDER = ("deputy", "cppcc_member", "resident_rep", "unit_rep")
 # With more registered communities than settings.report_community_limit (5,000), the report
@@ -59,6 +60,7 @@ def _rate_columns(ctx: Context, first: list[Col]) -> list[Col]:
         col(ctx, "ci_low"),
         col(ctx, "ci_high"),
         col(ctx, "verdict"),
+        col(ctx, "short_of_target"),
         col(ctx, "small_sample"),
         col(ctx, "rate_previous"),
         col(ctx, "change"),
@@ -93,6 +95,7 @@ def _rate_cells(
         row["ci_low"],
         row["ci_high"],
         vocab_label(ctx, "verdict", row["verdict"]),
+        _short(ctx, row),
         ctx.t("report.yes") if row["small_sample"] else "",
         previous_rate,
         test.change if test else None,
@@ -438,3 +441,10 @@ def _rate(ctx: Context, row: Mapping[str, Any]) -> Rate:
     """A row's satisfaction rate, shown so that it agrees with its verdict."""
     target = row.get("target")
     return Rate(float(row["rate"]), ctx.settings.satisfaction_target if target is None else target)
+
+
+def _short(ctx: Context, row: Mapping[str, Any]) -> str:
+    """More satisfied forms the row needs to reach the target, at the same number of forms."""
+    rate = _rate(ctx, row)
+    count = short_of_target(positives(row, ctx.definition), int(row["responses"]), rate.target)
+    return short_text(ctx, "satisfaction", float(rate), rate.target, count)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from flows.messages import msg
@@ -68,8 +69,28 @@ def _write_table_rows(
 
 
 def _flag_below(sheet: Worksheet, table: Table, colours: Mapping[str, Any], lang: str) -> None:
-    """Colour verdict cells by conditional formatting: below target red, borderline amber."""
+    """Colour verdict cells by conditional formatting: below target red, borderline amber;
+    and a value beside its target red when it is under it."""
     last = len(table.rows)
+    keys = [c.key for c in table.columns]
+    if "target" in keys:
+        target = xl_col_to_name(keys.index("target"))
+        for key in ("value", "participation_rate"):
+            if key in keys:
+                col = keys.index(key)
+                value = xl_col_to_name(col)
+                sheet.conditional_format(
+                    1,
+                    col,
+                    last,
+                    col,
+                    {
+                        "type": "formula",
+                        "criteria": f"=AND(ISNUMBER({value}2),ISNUMBER({target}2),"
+                        f"{value}2<{target}2)",
+                        "format": colours["below"],
+                    },
+                )
     for col, spec in enumerate(table.columns):
         if spec.key == "verdict":
             marks = [("below", "report.verdict.below"), ("borderline", "report.verdict.borderline")]

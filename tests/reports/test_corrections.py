@@ -10,13 +10,21 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows.datasets import COLUMNS, ROLES, VERDICTS
+from flows.datasets import COLUMNS, RATING_ITEMS, ROLES, VERDICTS
+from flows.ingest.readers.workbook import read_workbook
 from flows.reports import (
     CORRECTION_SHEET,
     corrections,
     write_reports,
 )
-from flows.reports.corrections import LISTS_SHEET, _correction_path
+from flows.reports.corrections import (
+    _CLOSED_LISTS,
+    LISTS_SHEET,
+    _correction_path,
+    _correction_sheets,
+    _CorrectionRow,
+    _write_correction_sheets,
+)
 from flows.settings import Settings
 from tests.helpers import dropdown_choices
 from tests.reports.builders import (
@@ -184,3 +192,28 @@ def test_corrections_offer_dropdowns_for_every_vocabulary(written: list[Path]) -
     assert "东华社区" in choices("社区")  # the registry's names
     closed = {v.formula1: v.errorStyle or "stop" for v in sheet.data_validations.dataValidation}
     assert set(closed.values()) == {"stop", "warning"}  # registry names only warn
+
+
+def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) -> None:
+    """Rows 7 and 30 of the original's sheet 评议表 are rows 7 and 30 of 评议表 here, as the
+    reader sees them: a row number in a later report points into the original file."""
+    values = {c.name: None for c in COLUMNS["evaluations"]}
+    values.update(period="2026H1", community="东华社区", evaluator="ev_0123456789abcdef")
+    values.update(role="居民代表", verdict="满意", evaluated_on="2026-06-20")
+    values.update({item: "4" for item in RATING_ITEMS})
+    problem = {"column_name": "verdict", "reason_zh": "有误", "reason_en": "bad"}
+    problem.update(action_zh="", action_en="")
+    rows = [
+        _CorrectionRow(
+            "评议表", number, {**values, "service_attitude": str(number % 5 + 1)}, [problem]
+        )
+        for number in (30, 7)
+    ]
+    sheets = _correction_sheets({"evaluations": rows}, "zh", _CLOSED_LISTS)
+    path = _write_correction_sheets(tmp_path / "w.xlsx", EVAL_HASH, sheets, _CLOSED_LISTS)
+    tables, ignored, marker = read_workbook(path, path.stat().st_size)
+    assert marker == EVAL_HASH and ignored == []  # the hidden lists sheet is not read
+    (table,) = tables
+    assert table.sheet == "评议表"
+    assert table.rows["row_number"].tolist() == [7, 30]
+    assert table.rows["service_attitude"].tolist() == ["3", "1"]

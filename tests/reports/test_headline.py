@@ -11,7 +11,7 @@ from flows.reports import (
     headline_markdown,
 )
 from flows.reports.context import make_context
-from flows.reports.headline import headline_figures, short_of_target
+from flows.reports.headline import headline_figures
 from flows.settings import Settings
 from tests.reports.builders import (
     HALF_YEAR,
@@ -39,23 +39,6 @@ def test_headline_markdown(warehouse: duckdb.DuckDBPyConnection, settings: Setti
     text = headline_markdown(warehouse, settings, HALF_YEAR, lang="en")
     assert f"{66 / 87:.1%}" in text and "top-two-box" in text
     assert "| Party members taking part in community work | 90.0%" in text
-
-
-@pytest.mark.parametrize(
-    ("part", "total", "target", "short"),
-    [
-        (45, 50, 0.98, 4),  # 49 of 50 is 98%: 4 more
-        (49, 50, 0.98, 0),  # 0.98 * 50 is 49.000000000000004 in floating point
-        (48, 50, 0.98, 1),
-        (316, 400, 0.8, 4),  # 320 of 400 is 80%
-        (0, 0, 0.8, 0),
-        (100, 100, 0.9, 0),
-    ],
-)
-def test_short_of_target_by_hand(part: int, total: int, target: float, short: int) -> None:
-    assert short_of_target(part, total, target) == short
-    if short:
-        assert (part + short) / total >= target - 1e-12 > (part + short - 1) / total
 
 
 def test_headline_says_how_far_a_figure_is_from_its_target(

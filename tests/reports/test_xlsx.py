@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import openpyxl.utils
 import pytest
 
 from flows import reports
@@ -97,3 +98,13 @@ def test_tables_have_filters_and_below_target_verdicts_are_coloured(written: lis
     assert any(below in r.formula for r in rules)
     headline = book[msg("report.section.headline", "zh")]
     assert headline.auto_filter.ref and headline.auto_filter.ref.startswith("A1:")
+
+
+def test_values_under_their_target_are_coloured(written: list[Path]) -> None:
+    """The headline's value column is coloured where it is under the target column beside."""
+    sheet = openpyxl.load_workbook(written[1])[msg("report.section.headline", "zh")]
+    header = [c.value for c in sheet[1]]
+    value = openpyxl.utils.get_column_letter(header.index(msg("report.col.value", "zh")) + 1)
+    target = openpyxl.utils.get_column_letter(header.index(msg("report.col.target", "zh")) + 1)
+    formulas = [f for rng in sheet.conditional_formatting for r in rng.rules for f in r.formula]
+    assert f"AND(ISNUMBER({value}2),ISNUMBER({target}2),{value}2<{target}2)" in formulas

@@ -446,6 +446,7 @@ def test_a_query_blocked_by_a_run_says_so_in_one_line(
         raise WarehouseLocked(both("warehouse_locked_gave_up", seconds=60))
 
     monkeypatch.setattr("flows.warehouse.query.run_query", locked)
+    monkeypatch.setattr("flows.warehouse.query.show_query", locked)  # the table output's path
     with run_lock(warehouse.home, 1):
         result = CliRunner().invoke(app, ["query", "select 1"])
     assert result.exit_code == 1

@@ -146,7 +146,7 @@ def test_an_unknown_key_raises_key_error() -> None:
 
 def test_lookups_fill_placeholders_in_the_language_asked() -> None:
     values: dict[str, object] = {"files": 2, "loaded": 10, "quarantined": 1}
-    zh = "运行完成：2 个文件，载入 10 行，隔离 1 行。"
+    zh = "运行完成：2 个文件，载入 10 行，待更正 1 行。"
     en = "Run finished: 2 file(s), 10 row(s) loaded, 1 row(s) quarantined."
     assert msg("run_done", "zh", **values) == zh
     assert msg("run_done", "en", **values) == en

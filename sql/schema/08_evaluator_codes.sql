@@ -1,0 +1,36 @@
+-- Creates ref.evaluator_codes: a stable code per roster evaluator in a community, e.g. C03-R017 (community, role letter, number), never a name (grain: community_id × role × evaluator_key). Numbers follow the first half-year an evaluator is on the roster, then the keyed pseudonym: an evaluator keeps the code across runs and half-years, and newcomers get the next numbers.
+create or replace view ref.evaluator_codes as
+with roster as (
+    select community_id, role, evaluator_key, min(period) as first_period
+    from ref.evaluators
+    group by community_id, role, evaluator_key
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by community_id, role order by first_period, evaluator_key
+        ) as number
+    from roster
+),
+
+final as (
+    select
+        community_id,
+        role,
+        evaluator_key,
+        community_id || '-'
+        || case role
+            when 'deputy' then 'D'
+            when 'cppcc_member' then 'P'
+            when 'resident_rep' then 'R'
+            when 'unit_rep' then 'U'
+            else 'X'
+        end
+        || lpad(number::varchar, 3, '0') as code,
+        first_period
+    from numbered
+)
+
+select * from final;

@@ -269,6 +269,80 @@ def rebuild() -> None:
     _say_totals(settings, summary)
 
 
+def _lang_or_fail(lang: str | None, settings: Settings) -> str:
+    """The language an option names (zh | en); the settings' when not given."""
+    chosen = lang or settings.lang
+    if chosen not in ("zh", "en"):
+        _fail(both("collection.bad_lang"), 2)
+    return chosen
+
+
+@app.command()
+def templates(
+    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    community: Annotated[
+        str | None, typer.Option(help="只写这个社区（编号，如 C01）/ one community (id)")
+    ] = None,
+    lang: Lang = None,
+) -> None:
+    """按登记册写出本半年度要发给各社区的表格 / write the half-year's forms from the registry."""
+    settings = _settings()
+    target = _period_or_fail(period, settings)
+    language = _lang_or_fail(lang, settings)
+    from flows.collection.templates import write_templates
+
+    written = write_templates(settings, target, community, language)
+    if community is not None and not written:
+        _fail(both("templates.no_community", community=community), 2)
+    _say(
+        settings, "templates.written", count=len(written), path=settings.templates_dir / str(target)
+    )
+
+
+@app.command()
+def gaps(
+    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    community: Annotated[
+        str | None, typer.Option(help="只列这个社区（编号，如 C01）/ one community (id)")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text | xlsx")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="写入文件 / write to a file")
+    ] = None,
+    lang: Lang = None,
+) -> None:
+    """列出尚未交回有效表格的评议人和组织（催交）/ who has not sent a valid form yet."""
+    settings = _settings()
+    target = _period_or_fail(period, settings)
+    language = _lang_or_fail(lang, settings)
+    if output_format not in ("text", "xlsx") or (output_format == "xlsx" and output is None):
+        _fail(both("gaps.bad_format"), 2)
+    from flows.collection.gaps import (
+        collection_status,
+        gaps_text,
+        reporting_gaps,
+        write_gaps_workbook,
+    )
+    from flows.ingest.registry import load_registry
+
+    registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
+    found = reporting_gaps(settings, target, community, registry)
+    if output_format == "xlsx" and output is not None:
+        statuses = collection_status(settings, target, registry)
+        if community is not None:
+            statuses = [s for s in statuses if s.community_id == community]
+        write_gaps_workbook(output, found, statuses, target, language)
+        _say(settings, "gaps.written", count=len(found), path=output)
+        return
+    text = gaps_text(found, target, language)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n", encoding="utf-8")
+        _say(settings, "gaps.written", count=len(found), path=output)
+        return
+    typer.echo(text)
+
+
 def main() -> None:
     """Entry point of the ``minyi`` console command."""
     app()

@@ -136,7 +136,16 @@ def demo(
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
+    # The collection loop too: the half-year's forms go out, the first community's come back.
+    from flows.collection.sample import return_some_forms
+    from flows.collection.templates import write_templates
+
+    forms = write_templates(settings, last, lang=settings.lang)
+    _say(settings, "templates.written", count=len(forms), path=settings.templates_dir / str(last))
+    returned = return_some_forms(forms, settings.inbox_dir, last, seed)
+    _say(settings, "templates.returned", count=len(returned), path=settings.inbox_dir)
     _run_flow(settings, last, lang)
+    _say(settings, "templates.next", period=last)
 
 
 @app.command()

@@ -421,7 +421,7 @@ def _instructions(sheet: Worksheet, kind: Kind, title: str, lang: str) -> None:
         "",
         msg("template.instructions.version", lang, version=TEMPLATE_VERSION),
     ]
-    sheet.column_dimensions["A"].width = 100
+    sheet.column_dimensions["A"].width = 80  # fits A4 portrait; long lines wrap
     for number, line in enumerate(lines, start=1):
         cell = sheet.cell(row=number, column=1, value=line or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -430,6 +430,7 @@ def _instructions(sheet: Worksheet, kind: Kind, title: str, lang: str) -> None:
     _protect(sheet)
     _print_setup(sheet)
     sheet.page_setup.orientation = "portrait"
+    sheet.print_options.horizontalCentered = False
 
 
 def _mark(

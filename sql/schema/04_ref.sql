@@ -27,3 +27,7 @@ create table if not exists ref.evaluators (
     role varchar not null,
     community_id varchar not null
 );
+
+-- The office's own code for an evaluator, when the roster file has a code column (else NULL:
+-- minyi assigns one, ref.evaluator_codes).
+alter table ref.evaluators add column if not exists code varchar;

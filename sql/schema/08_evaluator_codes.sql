@@ -1,7 +1,13 @@
--- Creates ref.evaluator_codes: a stable code per roster evaluator in a community, e.g. C03-R017 (community, role letter, number), never a name (grain: community_id × role × evaluator_key). Numbers follow the first half-year an evaluator is on the roster, then the keyed pseudonym: an evaluator keeps the code across runs and half-years, and newcomers get the next numbers.
+-- Creates ref.evaluator_codes: a stable code per roster evaluator in a community, never a name (grain: community_id × role × evaluator_key): the roster file's own code when it has a code column, else C03-R017 (community, role letter, number). Numbers follow the first half-year an evaluator is on the roster, then the keyed pseudonym: an evaluator keeps the code across runs and half-years, and newcomers get the next numbers.
 create or replace view ref.evaluator_codes as
 with roster as (
-    select community_id, role, evaluator_key, min(period) as first_period
+    select
+        community_id,
+        role,
+        evaluator_key,
+        min(period) as first_period,
+        -- The latest half-year's code the office gave, if any.
+        max_by(code, period) filter (where code is not null) as given_code
     from ref.evaluators
     group by community_id, role, evaluator_key
 ),
@@ -20,7 +26,7 @@ final as (
         community_id,
         role,
         evaluator_key,
-        community_id || '-'
+        coalesce(given_code, community_id || '-'
         || case role
             when 'deputy' then 'D'
             when 'cppcc_member' then 'P'
@@ -28,7 +34,7 @@ final as (
             when 'unit_rep' then 'U'
             else 'X'
         end
-        || lpad(number::varchar, 3, '0') as code,
+        || lpad(number::varchar, 3, '0')) as code,
         first_period
     from numbered
 )

@@ -231,14 +231,40 @@ def test_an_unreturned_form_is_not_a_data_row(settings: Settings, forms: list[Pa
     assert (summary.rows_read, summary.rows_quarantined) == (1, 0)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_opens_the_forms(forms: list[Path], tmp_path: Path) -> None:
-    path = forms[0]
+def _soffice(tmp_path: Path, target: str, path: Path, out: Path) -> Path:
+    """Convert with LibreOffice headless (its own profile folder, so tests do not collide)."""
+    profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(path)],
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
         check=True,
-        timeout=120,
+        timeout=180,
         capture_output=True,
     )
-    (converted,) = tmp_path.glob("*.csv")
-    assert "服务态度" in converted.read_text(encoding="utf-8", errors="replace")
+    (converted,) = out.glob(f"{path.stem}.*")
+    return converted
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_a_form_and_its_resaved_copy_still_loads(
+    settings: Settings, forms: list[Path], tmp_path: Path
+) -> None:
+    path = _form(forms, "C06", "评议")
+    # 44,34,76: comma-separated, quoted, UTF-8.
+    text = _soffice(tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76", path, tmp_path / "csv")
+    content = text.read_text(encoding="utf-8")
+    assert "服务态度" in content and "C06-" in content
+    # Saved again by another program (as an office's Excel, WPS or LibreOffice does), filled
+    # forms are still recognised and load.
+    filled = fill_form(path, rows=2, target=tmp_path / "filled" / path.name)
+    resaved = _soffice(tmp_path, "xlsx:Calc MS Excel 2007 XML", filled, tmp_path / "resaved")
+    summary = ingest(settings, [resaved]).summary
+    assert (summary.rows_loaded, summary.rows_quarantined) == (2, 0)

@@ -13,21 +13,12 @@ import duckdb
 import pandas as pd
 
 from flows.ingest.load import replace_registry
-from flows.ingest.registry import Registry, read_roster_names
+from flows.ingest.registry import Registry
 from flows.periods import Period
-from flows.privacy import pseudonym
 from flows.settings import Settings
 from flows.warehouse import Mode, ensure_schema, open_warehouse, sql
 
 SUBDISTRICT = ""  # the community id of forms for organisations directly under the subdistrict
-
-
-def masked_name(name: str) -> str:
-    """A name as a form may show it: the family name and one * per other character (张*)."""
-    text = "".join(name.split())
-    if len(text) <= 1:
-        return "*"
-    return text[0] + "*" * (len(text) - 1)
 
 
 @dataclass(frozen=True)
@@ -39,8 +30,8 @@ class Community:
 
 
 def roster_evaluators(registry: Registry, key: bytes, period: Period) -> pd.DataFrame:
-    """The half-year's roster: community_id, role, evaluator_key, code, masked_name; one row
-    per evaluator and community, ordered by community and code."""
+    """The half-year's roster: community_id, role, evaluator_key, code, masked_name (张*, as
+    ``meta.masked_name`` masks it); one row per evaluator and community, by community and code."""
     con = duckdb.connect()
     try:
         ensure_schema(con)
@@ -48,13 +39,7 @@ def roster_evaluators(registry: Registry, key: bytes, period: Period) -> pd.Data
         roster = con.execute(sql("collection/roster_codes"), [str(period)]).df()
     finally:
         con.close()
-    names = {pseudonym(name, key): masked_name(name) for name in _roster_names(registry)}
-    roster["masked_name"] = roster["evaluator_key"].map(names).fillna("*")
     return roster
-
-
-def _roster_names(registry: Registry) -> frozenset[str]:
-    return read_roster_names(registry.roster_path)
 
 
 def communities(registry: Registry, community_id: str | None = None) -> list[Community]:

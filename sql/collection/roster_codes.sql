@@ -1,4 +1,4 @@
--- The roster of one half-year (parameter: period) with each evaluator's code, one row per evaluator and community (grain: community_id × role × evaluator_key), by community and code.
+-- The roster of one half-year (parameter: period) with each evaluator's code and masked name, one row per evaluator and community (grain: community_id × role × evaluator_key), by community and code.
 with roster as (
     select distinct community_id, role, evaluator_key
     from ref.evaluators
@@ -6,7 +6,7 @@ with roster as (
 ),
 
 final as (
-    select r.community_id, r.role, r.evaluator_key, c.code
+    select r.community_id, r.role, r.evaluator_key, c.code, c.masked_name
     from roster as r
     inner join ref.evaluator_codes as c
         on c.community_id = r.community_id

@@ -13,6 +13,7 @@ final as (
         state as status,
         submitted_on,
         code,
+        name,
         role,
         org_kind,
         rows_rejected,

@@ -4,7 +4,7 @@ with units as (
 ),
 
 codes as (
-    select community_id, role, evaluator_key, code from ref.evaluator_codes
+    select community_id, role, evaluator_key, code, masked_name from ref.evaluator_codes
 ),
 
 final as (
@@ -17,6 +17,8 @@ final as (
         -- What an organizer reads out on the phone: the roster code (never the name), or the
         -- organisation's registry id.
         case when u.source = 'evaluations' then c.code else u.unit_id end as code,
+        -- The evaluator's masked name (张*), or the organisation's name.
+        case when u.source = 'evaluations' then c.masked_name else u.unit_name end as name,
         u.role,
         u.org_kind,
         case

@@ -53,3 +53,11 @@ create or replace macro meta.period_in_name(name) as
         when regexp_matches(name, '(20[0-9]{2})\s*年?\s*度?\s*下半年') then
             regexp_extract(name, '(20[0-9]{2})\s*年?\s*度?\s*下半年', 1) || 'H2'
     end;
+-- A name as forms and gap lists may show it: the family name and one * per other character
+-- (张伟 -> 张*, 欧阳明月 -> 欧***); spaces, full-width ones too, are not characters.
+create or replace macro meta.masked_name(name) as
+    case
+        when length(regexp_replace(coalesce(name, ''), '[\s\x{3000}]+', '', 'g')) <= 1 then '*'
+        else left(regexp_replace(name, '[\s\x{3000}]+', '', 'g'), 1)
+            || repeat('*', length(regexp_replace(name, '[\s\x{3000}]+', '', 'g')) - 1)
+    end;

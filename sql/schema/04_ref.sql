@@ -31,3 +31,5 @@ create table if not exists ref.evaluators (
 -- The office's own code for an evaluator, when the roster file has a code column (else NULL:
 -- minyi assigns one, ref.evaluator_codes).
 alter table ref.evaluators add column if not exists code varchar;
+-- The evaluator's name masked (张*): what forms and gap lists show beside the code.
+alter table ref.evaluators add column if not exists masked_name varchar;

@@ -1,4 +1,4 @@
--- Creates ref.evaluator_codes: a stable code per roster evaluator in a community, never a name (grain: community_id × role × evaluator_key): the roster file's own code when it has a code column, else C03-R017 (community, role letter, number). Numbers follow the first half-year an evaluator is on the roster, then the keyed pseudonym: an evaluator keeps the code across runs and half-years, and newcomers get the next numbers.
+-- Creates ref.evaluator_codes: a stable code per roster evaluator in a community, never a name, and the masked name (张*) shown beside it (grain: community_id × role × evaluator_key): the roster file's own code when it has a code column, else C03-R017 (community, role letter, number). Numbers follow the first half-year an evaluator is on the roster, then the keyed pseudonym: an evaluator keeps the code across runs and half-years, and newcomers get the next numbers.
 create or replace view ref.evaluator_codes as
 with roster as (
     select
@@ -7,7 +7,8 @@ with roster as (
         evaluator_key,
         min(period) as first_period,
         -- The latest half-year's code the office gave, if any.
-        max_by(code, period) filter (where code is not null) as given_code
+        max_by(code, period) filter (where code is not null) as given_code,
+        max_by(masked_name, period) as masked_name
     from ref.evaluators
     group by community_id, role, evaluator_key
 ),
@@ -35,6 +36,7 @@ final as (
             else 'X'
         end
         || lpad(number::varchar, 3, '0')) as code,
+        masked_name,
         first_period
     from numbered
 )

@@ -66,11 +66,11 @@ def test_rejected_form_is_not_missing_and_loads_once_corrected(settings: Setting
     }
     gap = query(
         settings,
-        "select status, rows_rejected, rejected_files, code from metrics.reporting_gaps "
+        "select status, rows_rejected, rejected_files, code, name from metrics.reporting_gaps "
         "where unit_id = ? and period = '2026H1'",
         [keys["孙祥荣"]],
     )
-    assert gap == [("rejected", 1, "e1.csv", gap[0][3])]
+    assert gap == [("rejected", 1, "e1.csv", gap[0][3], "孙**")]
     assert gap[0][3].startswith("C01-D")
 
     # The corrected form arrives (a new file): 孙祥荣 is now loaded, late (10 August).

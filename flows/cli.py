@@ -329,6 +329,7 @@ def gaps(
     from flows.collection.gaps import (
         collection_status,
         gaps_text,
+        rejected_files,
         reporting_gaps,
         write_gaps_workbook,
     )
@@ -336,14 +337,17 @@ def gaps(
 
     registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
     found = reporting_gaps(settings, target, community, registry)
+    files = rejected_files(settings, target, language, registry)
+    if community is not None:
+        files = [f for f in files if f.community_id == community]
     if output_format == "xlsx" and output is not None:
         statuses = collection_status(settings, target, registry)
         if community is not None:
             statuses = [s for s in statuses if s.community_id == community]
-        write_gaps_workbook(output, found, statuses, target, language)
+        write_gaps_workbook(output, found, statuses, target, language, files)
         _say(settings, "gaps.written", count=len(found), path=output)
         return
-    text = gaps_text(found, target, language)
+    text = gaps_text(found, target, language, files)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text + "\n", encoding="utf-8")

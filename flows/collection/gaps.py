@@ -9,7 +9,7 @@ arrived for yet, and on a new home); what arrived comes from the warehouse's
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -51,6 +51,16 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class RejectedFile:
+    """A file rejected whole whose name gives the half-year (and maybe the community)."""
+
+    community_id: str | None
+    community: str
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CommunityStatus:
     """One community's collection, on one line: forms sent out, expected, valid, to correct,
     missing (evaluation forms and branch reports together)."""
@@ -62,6 +72,7 @@ class CommunityStatus:
     valid: int
     rejected: int
     missing: int
+    files_rejected: int = 0
 
 
 def _states(
@@ -150,12 +161,35 @@ def reporting_gaps(
     )
 
 
+def rejected_files(
+    settings: Settings, period: Period, lang: str, registry: Registry | None = None
+) -> list[RejectedFile]:
+    """Files of the half-year rejected whole, under the community their name gives (None:
+    none or several): nobody's form loaded from them, someone should be asked to resend."""
+    if not settings.warehouse_path.exists():
+        return []
+    registry = registry or load_registry(settings.reference_dir, settings.registry_cache_dir)
+    names = {c.community_id: c.name for c in communities(registry)}
+    with open_warehouse(settings, Mode.READ) as con:
+        rows = con.execute(sql("collection/rejected_files"), [str(period)]).fetchall()
+    return [
+        RejectedFile(
+            community,
+            names.get(community, community) if community else msg("gaps.text.other", lang),
+            name,
+            (reason_en if lang == "en" else reason_zh) or "",
+        )
+        for community, name, reason_zh, reason_en, _received in rows
+    ]
+
+
 def collection_status(
     settings: Settings, period: Period, registry: Registry | None = None
 ) -> list[CommunityStatus]:
     """Per community: forms written (``minyi templates``), expected, valid, to correct,
     missing; what the report's collection status shows, one line per community."""
     reports = expected_reports(settings, period, registry=registry)
+    files = rejected_files(settings, period, settings.lang, registry)
     folder = settings.templates_dir / str(period)
     statuses: dict[str, CommunityStatus] = {}
     for report in reports:
@@ -178,7 +212,11 @@ def collection_status(
             current.rejected + (report.state == "rejected"),
             current.missing + (report.state == "missing"),
         )
-    return sorted(statuses.values(), key=lambda s: (s.community_id == SUBDISTRICT, s.community_id))
+    counted = [
+        replace(status, files_rejected=sum(f.community_id == status.community_id for f in files))
+        for status in statuses.values()
+    ]
+    return sorted(counted, key=lambda s: (s.community_id == SUBDISTRICT, s.community_id))
 
 
 def _group_label(gap: Gap, lang: str) -> str:
@@ -187,28 +225,40 @@ def _group_label(gap: Gap, lang: str) -> str:
     return msg(f"template.org_kind.{gap.group}", lang)
 
 
-def gaps_text(gaps: list[Gap], period: Period, lang: str) -> str:
-    """The list as a message to paste into a chat group: per community, counts, then who."""
+def gaps_text(
+    gaps: list[Gap], period: Period, lang: str, files: list[RejectedFile] | None = None
+) -> str:
+    """The list as a message to paste into a chat group: per community, counts, then who;
+    files rejected whole under the community their name gives."""
     label = period_label(period, lang)
-    if not gaps:
+    files = files or []
+    if not gaps and not files:
         return msg("gaps.text.none", lang, period=label)
     lines = [msg("gaps.text.heading", lang, period=label)]
-    by_community: dict[str, list[Gap]] = {}
+    by_community: dict[str | None, tuple[str, list[Gap], list[RejectedFile]]] = {}
     for gap in gaps:
-        by_community.setdefault(gap.community_id, []).append(gap)
-    for members in by_community.values():
+        by_community.setdefault(gap.community_id, (gap.community, [], []))[1].append(gap)
+    for file in files:
+        by_community.setdefault(file.community_id, (file.community, [], []))[2].append(file)
+    order = sorted(by_community, key=lambda c: (c is None, c == SUBDISTRICT, c or ""))
+    for community_id in order:
+        community, members, sent = by_community[community_id]
         missing = sum(g.state == "missing" for g in members)
-        rejected = len(members) - missing
-        lines += [
-            "",
-            msg(
-                "gaps.text.community",
-                lang,
-                community=members[0].community,
-                missing=missing,
-                rejected=rejected,
-            ),
-        ]
+        lines.append("")
+        if members:
+            lines.append(
+                msg(
+                    "gaps.text.community",
+                    lang,
+                    community=community,
+                    missing=missing,
+                    rejected=len(members) - missing,
+                )
+            )
+        else:
+            lines.append(
+                msg("gaps.text.community_files", lang, community=community, count=len(sent))
+            )
         for gap in members:
             state = msg(f"gaps.state.{gap.state}", lang)
             if gap.rejected_files:
@@ -224,6 +274,8 @@ def gaps_text(gaps: list[Gap], period: Period, lang: str) -> str:
                     state=state,
                 )
             )
+        for file in sent:
+            lines.append(msg("gaps.text.file", lang, file=file.file_name, reason=file.reason))
     lines += ["", msg("gaps.text.footer", lang)]
     return "\n".join(lines)
 
@@ -237,6 +289,7 @@ def write_gaps_workbook(
     statuses: list[CommunityStatus],
     period: Period,
     lang: str,
+    files: list[RejectedFile] | None = None,
 ) -> Path:
     """The list as a workbook the community office works through: one row per report to
     chase (filter by community), with columns to note the call; a sheet of counts."""
@@ -273,11 +326,27 @@ def write_gaps_workbook(
                 None,
             ]
         )
-    _style(sheet, [width for _, width in headers], len(gaps))
+    for file in files or []:
+        sheet.append(
+            [
+                file.community,
+                t("gaps.source.file"),
+                None,
+                file.file_name,
+                None,
+                t("gaps.state.file"),
+                file.reason,
+                None,
+                None,
+                None,
+            ]
+        )
+    listed = len(gaps) + len(files or [])
+    _style(sheet, [width for _, width in headers], listed)
     contacted = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)")
-    contacted.add(f"I2:I{max(2, len(gaps) + 1)}")
+    contacted.add(f"I2:I{max(2, listed + 1)}")
     sheet.add_data_validation(contacted)
-    for row in range(2, len(gaps) + 2):
+    for row in range(2, listed + 2):
         sheet.cell(row=row, column=9).number_format = "yyyy-mm-dd"
         for column in (9, 10):
             sheet.cell(row=row, column=column).protection = Protection(locked=False)
@@ -289,6 +358,7 @@ def write_gaps_workbook(
         ("gaps.col.valid", 10),
         ("gaps.col.rejected", 10),
         ("gaps.col.missing", 10),
+        ("gaps.col.files_rejected", 12),
     ]
     summary.append([t(key) for key, _ in columns])
     for status in statuses:
@@ -300,6 +370,7 @@ def write_gaps_workbook(
                 status.valid,
                 status.rejected,
                 status.missing,
+                status.files_rejected,
             ]
         )
     _style(summary, [width for _, width in columns], len(statuses))

@@ -8,7 +8,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from flows import cli
-from flows.collection.gaps import collection_status, gaps_text, reporting_gaps
+from flows.collection.gaps import collection_status, gaps_text, rejected_files, reporting_gaps
 from flows.collection.templates import write_templates
 from flows.ingest.batch import ingest
 from flows.periods import Period
@@ -87,7 +87,7 @@ def test_reminders_workbook_and_collection_status(settings: Settings, tmp_path: 
     assert (status.forms_sent, status.valid, status.rejected) == (3, 4, 1)
     assert status.missing == len(evaluators) + len(organisations) - 5
     summary = {r[0]: r for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
-    assert summary["和平社区"][1:] == (3, status.expected, 4, 1, status.missing)
+    assert summary["和平社区"][1:] == (3, status.expected, 4, 1, status.missing, 0)
 
 
 def test_gaps_text_on_the_command_line_and_bad_options(settings: Settings) -> None:
@@ -101,3 +101,18 @@ def test_gaps_text_on_the_command_line_and_bad_options(settings: Settings) -> No
     result = runner.invoke(cli.app, ["templates", "--period", "2026H1", "--community", "C03"])
     assert result.exit_code == 0
     assert len(list((settings.templates_dir / "2026H1").glob("*-C03-*.xlsx"))) == 3
+
+
+def test_a_form_returned_empty_is_listed_under_its_community(settings: Settings) -> None:
+    forms = write_templates(settings, HALF_YEAR, community_id="C02")
+    form = next(p for p in forms if "评议" in p.name)
+    summary = ingest(settings, [form]).summary  # returned as it went out: nothing filled
+    assert summary.files_rejected == 1
+    files = rejected_files(settings, HALF_YEAR, "zh")
+    assert [(f.community_id, f.community, f.file_name) for f in files] == [
+        ("C02", "新兴社区", form.name)
+    ]
+    text = gaps_text(reporting_gaps(settings, HALF_YEAR, "C02"), HALF_YEAR, "zh", files)
+    assert f"整份退回的文件：{form.name}（{files[0].reason}）" in text
+    status = {s.community_id: s for s in collection_status(settings, HALF_YEAR)}
+    assert (status["C02"].files_rejected, status["C01"].files_rejected) == (1, 0)

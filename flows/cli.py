@@ -300,7 +300,11 @@ def templates(
     language = _lang_or_fail(lang, settings)
     from flows.collection.templates import write_templates
 
-    written = write_templates(settings, target, community, language)
+    try:
+        written = write_templates(settings, target, community, language)
+    except (FileNotFoundError, ValueError) as error:  # registry files missing or malformed
+        _fail(both("registry_missing", error=error, path=settings.reference_dir))
+        return
     if community is not None and not written:
         _fail(both("templates.no_community", community=community), 2)
     _say(
@@ -335,7 +339,11 @@ def gaps(
     )
     from flows.ingest.registry import load_registry
 
-    registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
+    try:
+        registry = load_registry(settings.reference_dir, settings.registry_cache_dir)
+    except (FileNotFoundError, ValueError) as error:
+        _fail(both("registry_missing", error=error, path=settings.reference_dir))
+        return
     found = reporting_gaps(settings, target, community, registry)
     files = rejected_files(settings, target, language, registry)
     if community is not None:

@@ -14,6 +14,7 @@ from flows.ingest.batch import ingest
 from flows.periods import Period
 from flows.settings import Settings
 from tests.collection.forms import HEADER_ROW, fill_form, headers, prefilled_rows
+from tests.warehouse_state import query
 
 HALF_YEAR = Period(2026, 1)
 
@@ -116,3 +117,27 @@ def test_a_form_returned_empty_is_listed_under_its_community(settings: Settings)
     assert f"整份退回的文件：{form.name}（{files[0].reason}）" in text
     status = {s.community_id: s for s in collection_status(settings, HALF_YEAR)}
     assert (status["C02"].files_rejected, status["C01"].files_rejected) == (1, 0)
+
+
+def test_collection_status_view_matches_the_reminders(settings: Settings) -> None:
+    _partial_return(settings)
+    forms = write_templates(settings, HALF_YEAR, community_id="C02")
+    ingest(settings, [next(p for p in forms if "评议" in p.name)])  # returned unfilled
+    by_python = {s.community_id: s for s in collection_status(settings, HALF_YEAR)}
+    rows = query(
+        settings,
+        "select community_id, expected, valid, rejected, missing, files_rejected "
+        "from metrics.collection_status where period = '2026H1' and community_id in ('C01', 'C02')"
+        " order by community_id",
+    )
+    assert rows == [
+        (c, s.expected, s.valid, s.rejected, s.missing, s.files_rejected)
+        for c, s in sorted(by_python.items())
+        if c in ("C01", "C02")
+    ]
+    (total,) = query(
+        settings,
+        "select expected, files_rejected from metrics.collection_status "
+        "where period = '2026H1' and community_id is null",
+    )
+    assert total == (sum(s.expected for s in by_python.values()), 1)

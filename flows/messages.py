@@ -21,7 +21,7 @@ Lang = str  # "zh" | "en"
 
 LANGS = ("zh", "en")
 # One domain per area, named after the package (or module) whose code shows its messages.
-DOMAINS = ("cli", "ingest", "warehouse", "reports", "service", "demo", "topics")
+DOMAINS = ("cli", "ingest", "warehouse", "reports", "service", "demo", "topics", "collection")
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
 
 _MO_MAGIC = 0x950412DE

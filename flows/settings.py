@@ -100,6 +100,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def templates_dir(self) -> Path:
+        """Forms written for the offices to fill: ``templates/<period>/`` (minyi templates)."""
+        return self.home / "templates"
+
+    @property
     def quarantine_dir(self) -> Path:
         """Files rejected whole (not tables, unreadable)."""
         return self.home / "quarantine"

@@ -62,7 +62,7 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 # Bump when the ref tables gain a column filled from the registry files: a warehouse loaded by
 # an earlier version then reloads them once, though the files are the same.
-REGISTRY_LAYOUT = 2  # 2: subdistrict
+REGISTRY_LAYOUT = 3  # 2: subdistrict; 3: the roster's optional code, masked names
 
 
 def loaded_registry_state(con: duckdb.DuckDBPyConnection) -> str | None:

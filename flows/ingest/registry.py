@@ -515,3 +515,5 @@ def replace_roster(con: duckdb.DuckDBPyConnection, registry: Registry, key: byte
         finally:
             con.unregister("roster_chunk")
     con.execute(sql("load/replace_evaluators"), source)
+    if "code" in source[1]:  # type: ignore[operator]  # the office numbers its evaluators
+        con.execute(sql("load/roster_given_codes"), source)

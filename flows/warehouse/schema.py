@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 
 import duckdb
@@ -58,8 +59,36 @@ def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)create every metric view from ``sql/metrics/*.sql``; returns the view names."""
     created = []
-    for name in sql_names("metrics"):
+    for name in metric_view_order():
         view = name.split("/", 1)[1]
         con.execute(f"create or replace view metrics.{view} as\n{sql(name)}")
         created.append(f"metrics.{view}")
     return created
+
+
+_VIEW_REFERENCE = re.compile(r"\bmetrics\.([a-z_][a-z0-9_]*)")
+
+
+def metric_view_order() -> list[str]:
+    """The metric view files in an order that creates each view after the views it reads
+    (DuckDB binds a view when it is created); otherwise by name."""
+    names = sql_names("metrics")
+    known = {name.split("/", 1)[1]: name for name in names}
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        if name in visiting:
+            raise ValueError(f"metric views read each other in a cycle: {name}")
+        visiting.add(name)
+        for view in sorted(set(_VIEW_REFERENCE.findall(sql(name)))):
+            if view in known and known[view] != name:
+                visit(known[view])
+        visiting.discard(name)
+        ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered

@@ -1,4 +1,4 @@
--- Share of party members taking part in community work per half-year × community, plus one all-communities row (community_id NULL), from party branches' current reports.
+-- Share of party members taking part in community work per half-year × community, plus one all-communities row (community_id NULL), from party branches' current reports. The all-communities row is the sum of the community rows plus the branches directly under the subdistrict (no community), counted apart in the *_outside_communities columns; short_of_target is how many more members would reach the target.
 with settings as (
     select member_target from meta.settings
 ),
@@ -34,6 +34,18 @@ totals as (
     group by grouping sets ((period, community_id), (period))
 ),
 
+outside as (
+    -- Branches directly under the subdistrict: in the total row, in no community row.
+    select
+        period,
+        count(*) as branches,
+        sum(members_total) as members_total,
+        sum(members_participating) as members_participating
+    from branch_reports
+    where community_id is null
+    group by period
+),
+
 final as (
     select
         t.period,
@@ -44,9 +56,18 @@ final as (
         s.member_target as target,
         t.members_participating::double / nullif(t.members_total, 0) >= s.member_target
             as meets_target,
-        t.branches
+        t.branches,
+        meta.short_of_target(t.members_participating, t.members_total, s.member_target)
+            as short_of_target,
+        case when t.is_total then coalesce(o.branches, 0) else 0 end
+            as branches_outside_communities,
+        case when t.is_total then coalesce(o.members_total, 0) else 0 end
+            as members_total_outside_communities,
+        case when t.is_total then coalesce(o.members_participating, 0) else 0 end
+            as members_participating_outside_communities
     from totals as t
     left join settings as s on true
+    left join outside as o on o.period = t.period
     -- Branches directly under the subdistrict have no community: they count in the total row only.
     where t.is_total or t.community_id is not null
 )

@@ -1,7 +1,7 @@
--- Completeness and timeliness of reporting per half-year × source (evaluations, branch_reports); timeliness is on_time / expected, DHIS2's "reporting rate on time".
+-- Completeness and timeliness of reporting per half-year × source (evaluations, branch_reports). received counts every report received, valid (loaded) or not (rejected); timeliness is on_time / expected over loaded reports only, DHIS2's "reporting rate on time".
 with units as (
-    select period, source, received, on_time
-    from metrics._reporting_units
+    select period, source, state
+    from metrics.reporting_states
 ),
 
 sources as (
@@ -9,9 +9,7 @@ sources as (
 ),
 
 periods as (
-    select period from core.evaluations where superseded_by is null
-    union
-    select period from metrics._current_branch_reports
+    select period from metrics._periods
 ),
 
 counts as (
@@ -20,8 +18,11 @@ counts as (
         p.period,
         s.source,
         count(u.period) as expected,
-        count(u.period) filter (where u.received) as received,
-        count(u.period) filter (where u.on_time) as on_time
+        count(u.period) filter (where u.state in ('on_time', 'late')) as loaded,
+        count(u.period) filter (where u.state = 'on_time') as on_time,
+        count(u.period) filter (where u.state = 'late') as late,
+        count(u.period) filter (where u.state = 'rejected') as rejected,
+        count(u.period) filter (where u.state = 'missing') as missing
     from periods as p
     cross join sources as s
     left join units as u on u.period = p.period and u.source = s.source
@@ -33,12 +34,14 @@ final as (
         period,
         source,
         expected,
-        received,
+        loaded + rejected as received,
         on_time,
-        received::double / nullif(expected, 0) as completeness,
+        (loaded + rejected)::double / nullif(expected, 0) as completeness,
         on_time::double / nullif(expected, 0) as timeliness,
-        received - on_time as late,
-        expected - received as missing
+        late,
+        missing,
+        rejected,
+        loaded
     from counts
 )
 

@@ -1,7 +1,6 @@
--- The reports behind metrics.reporting that are missing or late, one row per half-year × source × expected unit.
-with units as (
-    select period, source, unit_id, unit_name, community_id, received, on_time, submitted_on
-    from metrics._reporting_units
+-- The reports behind metrics.reporting that are late, rejected (received, nothing valid loaded: pending correction) or missing, one row per half-year × source × expected unit, with the roster code or organisation id to chase.
+with states as (
+    select * from metrics.reporting_states
 ),
 
 final as (
@@ -11,10 +10,16 @@ final as (
         unit_id,
         unit_name,
         community_id,
-        case when received then 'late' else 'missing' end as status,
-        submitted_on
-    from units
-    where not on_time
+        state as status,
+        submitted_on,
+        code,
+        name,
+        role,
+        org_kind,
+        rows_rejected,
+        rejected_files
+    from states
+    where state <> 'on_time'
 )
 
 select * from final

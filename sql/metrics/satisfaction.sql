@@ -1,4 +1,4 @@
--- Satisfaction rate (满意率) with Wilson 95% interval per half-year × community × evaluator role and their rollups (NULL = all), one row per definition (top2, top1).
+-- Satisfaction rate (满意率) with Wilson 95% interval per half-year × community × evaluator role and their rollups (NULL = all), one row per definition (top2, top1); short_of_target: how many more of the same number of forms would have to count as satisfied to reach the target.
 with settings as (
     select satisfaction_target, satisfaction_definition, min_responses from meta.settings
 ),
@@ -52,6 +52,7 @@ rates as (
         satisfied,
         basically_satisfied,
         dissatisfied,
+        positives,
         positives::double / responses as rate,
         meta.wilson_low(positives, responses) as ci_low,
         meta.wilson_high(positives, responses) as ci_high
@@ -75,7 +76,8 @@ final as (
         meta.verdict(r.rate, r.ci_high, s.satisfaction_target) as verdict,
         r.responses < s.min_responses as small_sample,
         p.rate as rate_previous,
-        r.definition = s.satisfaction_definition as is_headline
+        r.definition = s.satisfaction_definition as is_headline,
+        meta.short_of_target(r.positives, r.responses, s.satisfaction_target) as short_of_target
     from rates as r
     left join settings as s on true
     left join rates as p

@@ -1,4 +1,4 @@
--- Share of registered unit organisations (共建单位) taking part in community work, per half-year.
+-- Share of registered unit organisations (共建单位) taking part in community work, per half-year: organisations taking part over organisations registered (both counted in organisations, never members); short_of_target is how many more organisations would reach the target.
 with settings as (
     select unit_target from meta.settings
 ),
@@ -45,7 +45,9 @@ final as (
         c.orgs_took_part,
         c.orgs_took_part::double / nullif(c.orgs_registered, 0) as rate,
         s.unit_target as target,
-        c.orgs_took_part::double / nullif(c.orgs_registered, 0) >= s.unit_target as meets_target
+        c.orgs_took_part::double / nullif(c.orgs_registered, 0) >= s.unit_target as meets_target,
+        meta.short_of_target(c.orgs_took_part, c.orgs_registered, s.unit_target)
+            as short_of_target
     from counts as c
     left join settings as s on true
 )

@@ -1,4 +1,4 @@
--- Quarantined rows to correct for one half-year (and those whose half-year is unknown), one row per file, sheet and row number; each file's rows together.
+-- Quarantined rows to correct for one half-year (their own or their file's, metrics._open_quarantine; for the latest half-year also those whose half-year is unknown), one row per file, sheet and row number; each file's rows together.
 with params as (
     select ?::varchar as period
 ),
@@ -6,7 +6,13 @@ with params as (
 cells as (
     select q.*
     from metrics._open_quarantine as q, params as p
-    where (q.period = p.period or q.period is null) and q.row_number is not null
+    -- Rows whose half-year neither they nor their file give (期间不明) go with the latest
+    -- half-year only (metrics.quarantine_period_unknown), not into every half-year's folder.
+    where (
+        q.period = p.period
+        or (q.period is null and p.period = (select max(period) from metrics._periods))
+    )
+    and q.row_number is not null
 ),
 
 file_names as (

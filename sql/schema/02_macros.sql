@@ -32,3 +32,32 @@ create or replace macro meta.verdict(rate, ci_high, target) as
         when ci_high < target then 'below'
         else 'borderline'
     end;
+-- How many more positives (satisfied forms, members, organisations) reach a target at the same
+-- count: the fewest k with (positives + k) / n >= target; 0 when met, NULL without a target.
+-- The product is rounded first so that 0.98 * 50 is 49, not 49.000000000000007.
+create or replace macro meta.short_of_target(positives, n, target) as
+    case when target is null or n is null then null
+         else greatest(0, ceil(round(target * n, 6))::bigint - coalesce(positives, 0)) end;
+-- Registry text (a community or organisation as typed) as compared against ids and names:
+-- no spaces, lower case.
+create or replace macro meta.lookup_key(text) as
+    lower(regexp_replace(trim(text), '\s+', '', 'g'));
+-- The half-year a file's name or folder writes (2026H1, 2026-H1, 2026年上半年), NULL if none.
+create or replace macro meta.period_in_name(name) as
+    case
+        when regexp_matches(name, '(20[0-9]{2})\s*[-_.]?\s*[Hh]([12])') then
+            regexp_extract(name, '(20[0-9]{2})\s*[-_.]?\s*[Hh]([12])', 1) || 'H'
+            || regexp_extract(name, '(20[0-9]{2})\s*[-_.]?\s*[Hh]([12])', 2)
+        when regexp_matches(name, '(20[0-9]{2})\s*年?\s*度?\s*上半年') then
+            regexp_extract(name, '(20[0-9]{2})\s*年?\s*度?\s*上半年', 1) || 'H1'
+        when regexp_matches(name, '(20[0-9]{2})\s*年?\s*度?\s*下半年') then
+            regexp_extract(name, '(20[0-9]{2})\s*年?\s*度?\s*下半年', 1) || 'H2'
+    end;
+-- A name as forms and gap lists may show it: the family name and one * per other character
+-- (张伟 -> 张*, 欧阳明月 -> 欧***); spaces, full-width ones too, are not characters.
+create or replace macro meta.masked_name(name) as
+    case
+        when length(regexp_replace(coalesce(name, ''), '[\s\x{3000}]+', '', 'g')) <= 1 then '*'
+        else left(regexp_replace(name, '[\s\x{3000}]+', '', 'g'), 1)
+            || repeat('*', length(regexp_replace(name, '[\s\x{3000}]+', '', 'g')) - 1)
+    end;

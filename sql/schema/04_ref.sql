@@ -27,3 +27,9 @@ create table if not exists ref.evaluators (
     role varchar not null,
     community_id varchar not null
 );
+
+-- The office's own code for an evaluator, when the roster file has a code column (else NULL:
+-- minyi assigns one, ref.evaluator_codes).
+alter table ref.evaluators add column if not exists code varchar;
+-- The evaluator's name masked (张*): what forms and gap lists show beside the code.
+alter table ref.evaluators add column if not exists masked_name varchar;

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import duckdb
-import openpyxl
 
 from flows.messages import msg
 from flows.periods import Period
@@ -88,7 +87,5 @@ def test_half_year_without_data(warehouse: duckdb.DuckDBPyConnection, settings: 
     html = paths[0].read_text(encoding="utf-8")
     assert msg("report.no_data", "zh") in html
     assert [p.name for p in paths[:3]] == ["report.zh.html", "report.zh.xlsx", "quality.zh.html"]
-    # Rows whose half-year could not be read go to every half-year's corrections.
-    sheet = openpyxl.load_workbook(paths[3]).worksheets[0]
-    rows = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert [r for r in rows if r is not None] == ["2026年中"]
+    # Row 7's half-year cannot be read, but its file's can (2026H1): no corrections here.
+    assert len(paths) == 3

@@ -17,6 +17,7 @@ from flows.settings import SQL_DIR, Settings
 from flows.warehouse import Mode, open_warehouse, schema, statements
 from flows.warehouse.schema import (
     ensure_schema,
+    metric_view_order,
     recorded_schema,
     refresh_views,
     schema_fingerprint,
@@ -99,9 +100,17 @@ def test_every_metric_file_becomes_a_view(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_schema(con)
     files = sorted(p.stem for p in (SQL_DIR / "metrics").glob("*.sql"))
-    assert refresh_views(con) == [f"metrics.{name}" for name in files]
+    assert sorted(refresh_views(con)) == [f"metrics.{name}" for name in files]
     assert _views(con) == set(files)
     con.close()
+
+
+def test_metric_views_are_created_after_the_views_they_read() -> None:
+    order = [name.split("/", 1)[1] for name in metric_view_order()]
+    # reporting reads reporting_states, which sorts after it by name.
+    assert order.index("reporting_states") < order.index("reporting")
+    assert order.index("_reporting_units") < order.index("reporting_states")
+    assert order.index("_file_periods") < order.index("_open_quarantine")
 
 
 def test_ensure_schema_twice_keeps_the_data(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Excel workbooks (.xlsx) through calamine: visible sheets as tables, merged cells filled,
-the corrections marker, and the archive checks made before calamine opens a file."""
+the corrections marker, forms minyi wrote (read by their hidden sheet), and the archive checks
+made before calamine opens a file."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from flows.ingest.readers.longtext import (
     oversized_shared_string,
 )
 from flows.ingest.readers.tables import build_table, grid_table, is_serial_header
+from flows.ingest.readers.template import read_mark, template_table
 from flows.privacy import mask_personal_numbers
 
 # A workbook expanding past both limits is treated as a zip bomb.
@@ -54,6 +56,9 @@ def read_workbook(
         book = calamine.CalamineWorkbook.from_path(path)
     except calamine.PasswordError as error:
         raise FileRejected("file_password_protected") from error
+    returned_form = _read_returned_form(book)
+    if returned_form is not None:
+        return returned_form
     tables: list[SheetTable] = []
     ignored: list[str] = []
     unknown: list[HeaderMatch] = []
@@ -79,6 +84,32 @@ def read_workbook(
             raise FileRejected("file_unknown_kind", found=header_listing(unknown[0].cells, ""))
         raise FileRejected("file_empty")
     return tables, ignored, correction_of
+
+
+def _read_returned_form(
+    book: calamine.CalamineWorkbook,
+) -> tuple[list[SheetTable], list[str], str | None] | None:
+    """A form minyi wrote (hidden sheet ``_minyi_template``), read by the columns it names;
+    None for any other workbook, or a form whose header can no longer be found."""
+    mark = read_mark(book)
+    if mark is None:
+        return None
+    visible = [
+        meta.name
+        for meta in book.sheets_metadata
+        if meta.visible == calamine.SheetVisibleEnum.Visible
+        and meta.typ == calamine.SheetTypeEnum.WorkSheet
+    ]
+    # The form's own sheet first; should it have been renamed, the other visible sheets.
+    candidates = [mark.sheet] if mark.sheet in visible else visible
+    for name in candidates:
+        table = template_table(mark, book.get_sheet_by_name(name))
+        if table is None:
+            continue
+        if not len(table.rows):
+            raise FileRejected("file_empty")
+        return [table], [n for n in visible if n != name], None
+    return None
 
 
 def correction_marker(path: Path) -> str | None:

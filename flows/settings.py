@@ -9,14 +9,38 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = REPO_ROOT / "sql"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-DEFAULT_HOME = REPO_ROOT / "data"
-DEFAULT_TOPICS = DEFAULT_HOME / "topics.csv"
+_PACKAGE = Path(__file__).resolve().parent
+REPO_ROOT = _PACKAGE.parent
+# What an installed wheel carries besides code (setup.py copies sql/, expectations/ and the
+# shipped data/ here); a checkout or an editable install reads them from the repository.
+SHIPPED_DIR = _PACKAGE / "_shipped"
+INSTALLED = SHIPPED_DIR.is_dir()
+
+
+def shipped(name: str) -> Path:
+    """A folder or file minyi ships (``sql``, ``expectations``, ``data/topics.csv``): inside
+    the installed package when it was installed from a wheel, else in the checkout."""
+    root = Path(str(resources.files("flows") / "_shipped")) if INSTALLED else REPO_ROOT
+    return root / name
+
+
+def _default_home() -> Path:
+    """``data/`` in a checkout; installed from a wheel (no repository), the user's data
+    folder: ``$XDG_DATA_HOME/minyi``, else ``~/.local/share/minyi``."""
+    if not INSTALLED:
+        return REPO_ROOT / "data"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "minyi"
+
+
+SQL_DIR = shipped("sql")
+EXPECTATIONS_DIR = shipped("expectations")
+DEFAULT_HOME = _default_home()
+DEFAULT_TOPICS = shipped("data/topics.csv")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.messages import both
+from flows.messages import both, msg
 from flows.service import schedules, serve, server, status
 from flows.service.server import ServeError
 from flows.settings import Settings
@@ -61,7 +61,7 @@ def test_one_serve_per_home(settings: Settings) -> None:
 
 def test_a_serve_announces_its_address_while_it_runs(settings: Settings) -> None:
     note = settings.home / ".serve.json"
-    with serve.announced(settings, "http://127.0.0.1:4321/api"):
+    with serve.announced(settings, server.PrefectApi("http://127.0.0.1:4321/api")):
         noted = json.loads(note.read_text(encoding="utf-8"))
         assert noted == {"api_url": "http://127.0.0.1:4321/api", "pid": os.getpid()}
         assert status.status_api_url(settings, None) == "http://127.0.0.1:4321/api"
@@ -180,3 +180,65 @@ def test_serve_runs_deployments_and_stops_cleanly(
     assert not server.port_in_use(int(port))
     assert processes_mentioning(f"--port {port}") == []
     assert not (home / ".serve.json").exists()
+
+
+def test_sigterm_and_sigint_start_the_stop_deadline(settings: Settings) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        deadline = serve.StopDeadline(settings, print)
+        with pytest.raises(KeyboardInterrupt), serve.stop_signals(deadline):
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the signal interrupts this
+        assert deadline.armed
+        deadline.disarm()
+
+
+def test_stopping_kills_a_local_server_that_does_not_answer(settings: Settings) -> None:
+    process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    supervisor = serve.ServerSupervisor(
+        process,
+        start=lambda: process,
+        stop=lambda p: None,
+        healthy=lambda: True,
+        say=print,
+        give_up=lambda: None,
+    )
+    deadline = serve.StopDeadline(settings, print)
+    deadline.server, deadline.api_url = supervisor, server.local_api_url(server.free_port())
+    deadline.arm()
+    deadline.disarm()
+    assert process.wait(timeout=10) != 0
+
+
+def test_a_runner_that_fails_with_the_server_is_started_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def run_deployments(*_args: object) -> None:
+        calls.append("run")
+        if len(calls) == 1:
+            raise RuntimeError("Runner failed to start: event_emitter\nmore detail")
+
+    monkeypatch.setattr(serve, "run_deployments", run_deployments)
+    monkeypatch.setattr(serve, "wait_until_healthy", lambda *_a: True)
+    said: list[str] = []
+    api = server.PrefectApi("http://127.0.0.1:1/api")
+    serve.keep_serving(settings, [], said.append, api, serve.StopDeadline(settings, print))
+    assert calls == ["run", "run"]
+    assert said == [
+        msg("serve_runner_failed", settings.lang, error="Runner failed to start: event_emitter")
+    ]
+
+
+def test_a_runner_failing_while_serve_stops_is_not_started_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_deployments(*_args: object) -> None:
+        raise RuntimeError("server gone")
+
+    monkeypatch.setattr(serve, "run_deployments", run_deployments)
+    deadline = serve.StopDeadline(settings, print)
+    deadline.arm()
+    with pytest.raises(RuntimeError):
+        serve.keep_serving(settings, [], print, server.PrefectApi("http://x/api"), deadline)
+    deadline.disarm()

@@ -217,7 +217,8 @@ def test_a_server_already_configured_is_used_not_started(
     monkeypatch.setattr(server, "start_server", _no_server)
     said: list[str] = []
     with server.prefect_api(settings, None, said.append) as used:
-        assert used == url
+        assert used.url == url
+        assert used.supervisor is None
     assert len(said) == 1 and url in said[0]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -67,7 +68,8 @@ def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
     if problem is not None:
         _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
-        run_flow = with_task_runner(semiannual_run, settings)
+        # At a terminal a failure is reported at once; the schedule's runs retry (flows.py).
+        run_flow = with_task_runner(semiannual_run.with_options(retries=0), settings)
         with workers_share_the_server(settings):
             result = run_flow(period=period, lang=lang, settings=settings)
     except Exception as error:
@@ -253,7 +255,7 @@ def report(
     from flows import reports
     from flows.warehouse import Mode, open_warehouse
 
-    with open_warehouse(settings, Mode.READ) as con:
+    with open_warehouse(settings, Mode.SNAPSHOT) as con:
         paths = reports.write_reports(con, settings, target, lang=lang or settings.lang)
     for path in paths:
         typer.echo(str(path))
@@ -292,6 +294,8 @@ def serve(port: Port = None) -> None:
     settings = _settings()
     from flows.service.prefect_env import configure_prefect
 
+    # A service's runs log at INFO (each poll's counts), to the journal and the Prefect UI.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     configure_prefect(settings)
     from flows.service.serve import ServeError
     from flows.service.serve import serve as serve_deployments

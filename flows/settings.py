@@ -75,6 +75,8 @@ class Settings:
     # Above this many registered communities the report shows subdistricts, not every
     # community (a national registry has 115,000): the warehouse keeps them all.
     report_community_limit: int = 5_000
+    # minyi serve's Prefect server serves the Prefect UI beside its API (false: API only).
+    prefect_ui: bool = True
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
@@ -121,6 +123,12 @@ class Settings:
     def warehouse_path(self) -> Path:
         """The DuckDB warehouse file."""
         return self.home / self.warehouse_name
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The readers' copy of the warehouse beside it, refreshed after each successful run."""
+        stem = self.warehouse_name.removesuffix(".duckdb")
+        return self.home / f"{stem}.snapshot.duckdb"
 
     @property
     def key_path(self) -> Path:
@@ -178,6 +186,7 @@ _ENV = {
     "batch_bytes": "MINYI_BATCH_BYTES",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
     "report_community_limit": "MINYI_REPORT_COMMUNITY_LIMIT",
+    "prefect_ui": "MINYI_PREFECT_UI",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
     "task_runner": "MINYI_TASK_RUNNER",
@@ -194,6 +203,15 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if name == "home":
         return Path(str(raw)).expanduser().resolve()
+    if kind == "bool":
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        from flows.messages import both
+
+        raise ValueError(both("setting_not_a_boolean", name=source, value=raw))
     try:
         if kind == "float":
             return float(raw)

@@ -188,3 +188,17 @@ def test_an_installed_minyi_keeps_its_home_in_the_users_data_folder(
     assert module._default_home() == tmp_path / "minyi"
     monkeypatch.delenv("XDG_DATA_HOME")
     assert module._default_home() == Path.home() / ".local" / "share" / "minyi"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("false", False), ("0", False), ("off", False), ("TRUE", True)]
+)
+def test_the_prefect_ui_setting_reads_yes_and_no(home: Path, raw: str, expected: bool) -> None:
+    assert load_settings(env={"MINYI_HOME": str(home), "MINYI_PREFECT_UI": raw}).prefect_ui is (
+        expected
+    )
+
+
+def test_a_setting_that_is_not_yes_or_no_is_named(home: Path) -> None:
+    with pytest.raises(ValueError, match="MINYI_PREFECT_UI"):
+        load_settings(env={"MINYI_HOME": str(home), "MINYI_PREFECT_UI": "maybe"})

@@ -51,6 +51,7 @@ from flows.settings import Settings
 from flows.storage import writing
 from flows.warehouse import Mode, open_warehouse, sql
 from flows.warehouse.publish import publish
+from flows.warehouse.snapshot import refresh_snapshot
 
 
 @dataclass
@@ -411,6 +412,7 @@ def ingest(
             summaries.append(summary)
             outcomes.extend(loaded)
         steps.publish(settings)
+        refresh_snapshot(settings)
     return RunResult(context.run_id, period, combine(summaries), outcomes)
 
 

@@ -21,6 +21,7 @@ from flows.ingest.load import (
 from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
+from flows.warehouse.snapshot import refresh_snapshot
 
 
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:
@@ -74,4 +75,5 @@ def rebuild(settings: Settings) -> LoadSummary:
         summary = combine([summary for summary, _ in batches])
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
+        refresh_snapshot(settings)
     return summary

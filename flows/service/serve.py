@@ -42,6 +42,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Crashed
 
 from flows.messages import both, msg
+from flows.service.catchup import catch_up
 from flows.service.schedules import (
     deployment_ids,
     deployment_name,
@@ -56,6 +57,7 @@ from flows.service.server import (
     prefect_api,
     state_file,
     stop_server,
+    ui_url,
     wait_until_healthy,
 )
 from flows.service.supervise import ServerSupervisor
@@ -127,7 +129,10 @@ def stop_signals(deadline: StopDeadline) -> Iterator[None]:
 def announced(settings: Settings, api: PrefectApi) -> Iterator[None]:
     """Write the API address for ``minyi status`` while serving; remove it afterwards."""
     path = state_file(settings)
-    path.write_text(json.dumps({"api_url": api.url, "pid": os.getpid()}), encoding="utf-8")
+    noted = {"api_url": api.url, "pid": os.getpid()}
+    if api.supervisor is not None:  # our own server: its UI (when on) and port
+        noted["ui_url"] = ui_url(api.url) if settings.prefect_ui else None
+    path.write_text(json.dumps(noted), encoding="utf-8")
     try:
         yield
     finally:
@@ -227,13 +232,16 @@ def serve(settings: Settings, port: int | None = None, say: Say = print) -> None
         ):
             deadline.server, deadline.api_url = api.supervisor, api.url
             os.environ["PREFECT_API_URL"] = api.url
+            os.environ["PREFECT_UI_URL"] = ui_url(api.url)  # links in run logs
+            if api.supervisor is not None and settings.prefect_ui:
+                say(msg("serve_ui_at", settings.lang, url=ui_url(api.url)))
             with temporary_settings(updates={PREFECT_API_URL: api.url}), announced(settings, api):
                 with get_client(sync_client=True) as client:
                     crashed = crash_orphaned_runs(client, list(deployment_ids(client, name)))
                     ensure_zombie_automation(client)
                 if crashed:
                     say(msg("serve_crashed_runs", settings.lang, count=crashed))
-                run_deployments(settings, build_deployments(settings, name), say, api.url, deadline)
+                keep_serving(settings, build_deployments(settings, name), say, api, deadline)
             deadline.arm()
             say(msg("serve_stopping", settings.lang))
     except KeyboardInterrupt:
@@ -306,7 +314,7 @@ class ServeRunner(Runner):
         super().handle_sigterm(*args, **kwargs)
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self._deadline.arm()
+        # Not arming the deadline here: a runner that fails with its server is started again.
         if is_healthy(self._api_url, timeout=2.0):
             with anyio.move_on_after(PAUSE_SECONDS), suppress(Exception):
                 await self._pause_schedules()
@@ -324,7 +332,7 @@ def keep_serving(
     under it, wait for the server to answer again and start a new runner (bounded)."""
     for attempt in range(1, RUNNER_ATTEMPTS + 1):
         try:
-            run_deployments(settings, deployments, say, api.url, deadline)
+            run_deployments(settings, deployments, say, api.url, deadline, attempt == 1)
             return
         except Exception as error:
             if deadline.armed or api.gave_up or attempt == RUNNER_ATTEMPTS:
@@ -348,14 +356,19 @@ def run_deployments(
     say: Say,
     api_url: str,
     deadline: StopDeadline,
+    catch_up_missed: bool = True,
 ) -> None:
-    """Register the deployments (unpaused), then run their scheduled work until interrupted.
+    """Register the deployments (unpaused), start a missed half-year's run (see
+    flows.service.catchup), then run their scheduled work until interrupted.
 
     What ``prefect.serve`` does, with the ready message printed once the deployments exist.
     """
     runner = ServeRunner(api_url, deadline, heartbeat_seconds=HEARTBEAT_SECONDS)
     for deployment in deployments:
         runner.add_deployment(deployment)
+    if catch_up_missed:
+        with get_client(sync_client=True) as client:
+            catch_up(client, settings, deployment_name(), say)
     say(
         msg(
             "serve_ready",

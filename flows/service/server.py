@@ -61,6 +61,26 @@ def local_api_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/api"
 
 
+def ui_url(api_url: str) -> str:
+    """The Prefect UI's address on the server whose API is ``api_url``."""
+    return api_url.rstrip("/").removesuffix("/api")
+
+
+def server_environment(settings: Settings, port: int) -> dict[str, str]:
+    """Prefect settings of the local server: the UI on or off (MINYI_PREFECT_UI), and the UI
+    talking to the API on this server's own port (Prefect's default is port 4200)."""
+    enabled = "true" if settings.prefect_ui else "false"
+    api_url = local_api_url(port)
+    return {
+        "PREFECT_SERVER_UI_ENABLED": enabled,
+        "PREFECT_UI_ENABLED": enabled,
+        "PREFECT_SERVER_UI_API_URL": api_url,
+        "PREFECT_UI_API_URL": api_url,
+        "PREFECT_UI_URL": ui_url(api_url),
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
+
+
 def is_healthy(api_url: str, timeout: float = 2.0) -> bool:
     """True when the Prefect API at ``api_url`` answers its health check."""
     try:
@@ -96,6 +116,7 @@ def start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     log_path = server_log_path(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(server_environment(settings, port))
     with log_path.open("ab") as log:
         return subprocess.Popen(
             server_command(port),

@@ -147,7 +147,9 @@ def read_warehouse_runs(
     if not settings.warehouse_path.exists():
         return None, msg("status_warehouse_missing", settings.lang)
     try:
-        with open_warehouse(settings, Mode.READ, wait_seconds=5.0, notify=lambda _m: None) as con:
+        with open_warehouse(
+            settings, Mode.SNAPSHOT, wait_seconds=5.0, notify=lambda _m: None
+        ) as con:
             cursor = con.execute(sql("status/recent_runs"), [limit])
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], None

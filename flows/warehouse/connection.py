@@ -32,12 +32,37 @@ class Mode(StrEnum):
     WRITE = "write"
     # minyi's own reading (reports, export, publishing, status): read-only.
     READ = "read"
-    # An analyst's statement: read-only, no access to files, settings it cannot change.
+    # An analyst's statement: read-only on the snapshot, no access to files, settings it
+    # cannot change.
     QUERY = "query"
+    # Reading for people outside a run (minyi report, export, status): read-only on the
+    # snapshot, so that it never holds up a run.
+    SNAPSHOT = "snapshot"
 
 
 class WarehouseLocked(RuntimeError):
     """Another process held the warehouse longer than the configured wait."""
+
+
+_HOLDER = re.compile(
+    r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+?))?"
+    r"[.\s]*(?:See also|$)",
+    re.DOTALL,
+)
+
+
+def lock_holder(error_text: str) -> str:
+    """Who holds the lock, from DuckDB's message, as one whole line: "program (PID n, user u)".
+
+    DuckDB says "... Conflicting lock is held in /usr/bin/python3 (PID 42) by user minyi. See
+    also ..."; text that does not look like that is given as its first line, never cut.
+    """
+    found = _HOLDER.search(error_text)
+    if found is None:
+        lines = error_text.strip().splitlines()
+        return lines[0] if lines else "?"
+    user = f", user {found['user']}" if found["user"] else ""
+    return f"{found['program'].strip()} (PID {found['pid']}{user})"
 
 
 def _is_lock_error(error: BaseException) -> bool:
@@ -67,7 +92,7 @@ def connect(
                     both("warehouse_locked_gave_up", seconds=timeout_seconds)
                 ) from error
             if not told:
-                holder = str(error).split("Conflicting lock is held in")[-1].strip()[:120]
+                holder = lock_holder(str(error))
                 text = both("warehouse_locked_wait", holder=holder, seconds=timeout_seconds)
                 (notify or (lambda m: print(m, file=sys.stderr)))(text)
                 told = True
@@ -92,7 +117,8 @@ def open_warehouse(
     wait_seconds: float | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the settings' warehouse in ``mode``, closed on exit.
+    """A connection to the settings' warehouse in ``mode``, closed on exit; QUERY and
+    SNAPSHOT read the snapshot beside it (flows.warehouse.snapshot).
 
     Writing creates the warehouse and its schema. A warehouse an older minyi wrote is brought
     up to this version's schema, macros and views first, also when only reading: reports
@@ -100,12 +126,17 @@ def open_warehouse(
     timeout) bounds the wait for another process; ``notify`` is told once that it waits.
     """
     wait = settings.lock_timeout_seconds if wait_seconds is None else wait_seconds
+    path = settings.warehouse_path
     if mode is Mode.WRITE:
         settings.home.mkdir(parents=True, exist_ok=True)
-    elif settings.warehouse_path.exists():
+    elif mode in (Mode.QUERY, Mode.SNAPSHOT):
+        from flows.warehouse.snapshot import current_snapshot
+
+        path = current_snapshot(settings, wait, notify)
+    elif path.exists():
         upgrade_if_stale(settings, wait, notify)
     con = connect(
-        settings.warehouse_path,
+        path,
         read_only=mode is not Mode.WRITE,
         timeout_seconds=wait,
         notify=notify,

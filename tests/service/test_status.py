@@ -181,3 +181,12 @@ def test_schedules_are_described_for_people() -> None:
     cron = Cron("0 6 5 1,7 *", timezone="Asia/Shanghai")
     assert status._describe_schedule(cron) == "cron 0 6 5 1,7 * (Asia/Shanghai)"
     assert status._describe_schedule(Interval(timedelta(minutes=15))) == "every 15 min"
+
+
+def test_status_looks_at_the_port_serve_is_told_to_use(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("MINYI_PREFECT_PORT", "5125")
+    assert status.status_api_url(settings, None) == "http://127.0.0.1:5125/api"
+    assert status.status_api_url(settings, 5126) == "http://127.0.0.1:5126/api"

@@ -342,3 +342,42 @@ def export(
     _say(settings, "export_done", period=target, tables=len(written), path=folder)
     for table in written:
         _say(settings, "export_table", name=table.path.name, rows=table.rows)
+
+
+@app.command()
+def backup(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="备份文件（.tar.gz）或目录（默认 MINYI_HOME/backups）/ archive file or folder"
+        ),
+    ] = None,
+) -> None:
+    """备份 MINYI_HOME（服务运行时也一致）/ back up the home into one archive, consistently."""
+    settings = _settings()
+    from flows.service.backup import backup as write_backup
+    from flows.service.runlock import RunLocked
+
+    try:
+        result = write_backup(settings, path)
+    except RunLocked as busy:
+        _fail(str(busy))
+        return
+    _say(settings, "backup_done", path=result.path, files=result.files, size=result.bytes)
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="minyi backup 写的备份 / a minyi backup archive")],
+) -> None:
+    """把备份恢复到空的 MINYI_HOME / restore a backup into an empty home."""
+    settings = _settings()
+    from flows.service.backup import BackupError
+    from flows.service.backup import restore as restore_backup
+
+    try:
+        files = restore_backup(settings, path)
+    except BackupError as error:
+        _fail(str(error))
+        return
+    _say(settings, "restore_done", path=path, files=files, home=settings.home)

@@ -307,15 +307,24 @@ def serve(port: Port = None) -> None:
 
 
 @app.command()
-def status(port: Port = None) -> None:
+def status(
+    port: Port = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出一个 JSON 对象 / print one JSON object")
+    ] = False,
+) -> None:
     """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
     settings = _settings()
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.service.status import service_status, status_lines
+    from flows.service.status import service_status, status_json, status_lines
 
-    for line in status_lines(service_status(settings, port), settings):
+    found = service_status(settings, port)
+    if as_json:
+        typer.echo(json.dumps(status_json(found, settings), ensure_ascii=False, indent=2))
+        return
+    for line in status_lines(found, settings):
         typer.echo(line)
 
 

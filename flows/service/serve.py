@@ -346,6 +346,8 @@ def keep_serving(
 
 
 def _first_line(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]  # what failed, not the task group that carried it
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 

@@ -49,9 +49,8 @@ from flows.privacy import load_key, redact_validation
 from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
-from flows.warehouse import Mode, open_warehouse, sql
+from flows.warehouse import Mode, open_warehouse, refresh_snapshot, sql
 from flows.warehouse.publish import publish
-from flows.warehouse.snapshot import refresh_snapshot
 
 
 @dataclass

@@ -20,8 +20,7 @@ from flows.ingest.load import (
 )
 from flows.service.runlock import run_lock
 from flows.settings import Settings
-from flows.warehouse import Mode, open_warehouse
-from flows.warehouse.snapshot import refresh_snapshot
+from flows.warehouse import Mode, open_warehouse, refresh_snapshot
 
 
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:

@@ -13,8 +13,15 @@ from pathlib import Path
 import duckdb
 
 from flows.messages import both
+from flows.service.runlock import RunLocked, run_lock
 from flows.settings import Settings
 from flows.warehouse.schema import ensure_schema, recorded_schema, schema_fingerprint
+from flows.warehouse.snapshot import (
+    copy_over_snapshot,
+    snapshot_is_current,
+    snapshot_schema_is_current,
+    wal_path,
+)
 
 # New warehouse files use the v1.0.0 storage format so that DuckDB 1.1 to 1.5 clients
 # (what analysts are likely to have) can open them; 2.0's default format cannot be.
@@ -130,8 +137,6 @@ def open_warehouse(
     if mode is Mode.WRITE:
         settings.home.mkdir(parents=True, exist_ok=True)
     elif mode in (Mode.QUERY, Mode.SNAPSHOT):
-        from flows.warehouse.snapshot import current_snapshot
-
         path = current_snapshot(settings, wait, notify)
     elif path.exists():
         upgrade_if_stale(settings, wait, notify)
@@ -181,3 +186,45 @@ def upgrade_if_stale(
     finally:
         con.close()
     return True
+
+
+def refresh_snapshot(settings: Settings) -> bool:
+    """Refresh the readers' snapshot (flows.warehouse.snapshot) from the warehouse.
+
+    Call holding the run lock, with no connection of this process writing the warehouse.
+    Returns False when there is nothing to do (no warehouse, or no change since the last).
+    """
+    if not settings.warehouse_path.exists() or snapshot_is_current(settings):
+        return False
+    if wal_path(settings.warehouse_path).exists():
+        # What the WAL holds is not in the file yet: fold it in before copying the file.
+        with open_warehouse(settings, Mode.WRITE) as con:
+            con.execute("CHECKPOINT")
+    copy_over_snapshot(settings)
+    return True
+
+
+def current_snapshot(
+    settings: Settings, wait_seconds: float, notify: Callable[[str], None] | None = None
+) -> Path:
+    """The snapshot to read, made first when missing or written by another minyi version.
+
+    Making it takes the run lock (waiting up to ``wait_seconds`` for a run to finish); a
+    snapshot that exists but is out of date is read as it is when a run holds the lock.
+    """
+    snapshot = settings.snapshot_path
+    if snapshot.exists() and snapshot_schema_is_current(settings):
+        return snapshot
+    if not settings.warehouse_path.exists():
+        return snapshot  # nothing to copy: the caller says the warehouse is missing
+    try:
+        with run_lock(settings.home, wait_seconds):
+            # Opening to write brings schema, macros and views up to this version first.
+            with open_warehouse(settings, Mode.WRITE, wait_seconds=wait_seconds, notify=notify):
+                pass
+            refresh_snapshot(settings)
+    except RunLocked:
+        if not snapshot.exists():
+            busy = both("snapshot_missing_run_busy", seconds=wait_seconds)
+            raise WarehouseLocked(busy) from None
+    return snapshot

@@ -242,3 +242,45 @@ def test_a_runner_failing_while_serve_stops_is_not_started_again(
     with pytest.raises(RuntimeError):
         serve.keep_serving(settings, [], print, server.PrefectApi("http://x/api"), deadline)
     deadline.disarm()
+
+
+@pytest.mark.slow
+def test_a_killed_server_is_restarted_and_polls_carry_on(
+    served: tuple[subprocess.Popen[bytes], str, Path], home: Path
+) -> None:
+    import urllib.request
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    process, api_url, log = served
+    port = api_url.split(":")[-1].split("/")[0]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as reply:
+        assert json.load(reply)["api_url"] == api_url, "the UI talks to this server's port"
+
+    [first] = processes_mentioning(f"--port {port}")[:1]
+    os.killpg(os.getpgid(first), signal.SIGKILL)
+    wait_for(
+        lambda: "The Prefect server is back" in log.read_text(errors="replace"),
+        240,
+        "serve to restart its server",
+    )
+    write_csv(home / "inbox" / "forms.csv", "evaluations", [evaluation()])
+    os.utime(home / "inbox" / "forms.csv", (time.time() - 60, time.time() - 60))
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        inbox = client.read_deployment_by_name("ingest-inbox/minyi")
+        run = client.create_flow_run_from_deployment(inbox.id)
+        wait_for(
+            lambda: (s := client.read_flow_run(run.id).state) is not None and s.is_final(),
+            180,
+            "the ingest-inbox run after the restart to finish",
+        )
+        assert client.read_flow_run(run.id).state_name == "Completed"
+    assert not (home / "inbox" / "forms.csv").exists(), "the dropped file was ingested"
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+    assert processes_mentioning(f"--port {port}") == []

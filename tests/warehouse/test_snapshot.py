@@ -11,8 +11,8 @@ import duckdb
 from flows.ingest.batch import ingest
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
-from flows.warehouse.connection import connect, lock_holder
-from flows.warehouse.snapshot import refresh_snapshot, snapshot_is_current
+from flows.warehouse.connection import connect, lock_holder, refresh_snapshot
+from flows.warehouse.snapshot import snapshot_is_current
 from tests.helpers import evaluation, write_csv
 from tests.processes import hold_file, release
 from tests.warehouse_fixtures import as_if_written_by_an_older_minyi

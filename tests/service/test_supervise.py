@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from flows.messages import msg
 from flows.service import server
 from flows.service.supervise import RestartPolicy, ServerSupervisor
-from flows.settings import Settings
+from flows.settings import REPO_ROOT, Settings
 from tests.processes import alive, wait_for
 
 FAST = RestartPolicy(
@@ -173,3 +175,36 @@ def test_a_killed_server_process_is_started_again_on_its_port(
         assert current.pid != first.pid
     wait_for(lambda: not alive(current.pid), 10, "the restarted server to be stopped")
     assert said[-1] == msg("serve_server_restarted", settings.lang, attempt=1)
+
+
+def test_a_restarted_server_still_dies_with_a_killed_serve(tmp_path: Path) -> None:
+    """The supervisor thread starts the replacement; kill -9 of serve must still end it."""
+    script = tmp_path / "health.py"
+    script.write_text(HEALTH_SERVER, encoding="utf-8")
+    parent_code = (
+        "import sys, time\n"
+        "from flows.service import server\n"
+        "from flows.service.supervise import RestartPolicy\n"
+        "from flows.settings import load_settings\n"
+        f"server.server_command = lambda port: [sys.executable, {str(script)!r}, str(port)]\n"
+        "policy = RestartPolicy(check_seconds=0.1, misses=2, attempts=3, backoff_seconds=0.1)\n"
+        "with server.prefect_api(load_settings(), 0, lambda m: None, policy=policy) as api:\n"
+        "    api.supervisor.process.kill()\n"
+        "    while api.supervisor.restarts == 0:\n"
+        "        time.sleep(0.1)\n"
+        "    print(api.supervisor.process.pid, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "MINYI_PREFECT_PORT")
+    }
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(REPO_ROOT))
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert parent.stdout is not None
+    replacement = int(parent.stdout.readline())
+    assert alive(replacement)
+    parent.kill()
+    parent.wait()
+    wait_for(lambda: not alive(replacement), 10, "the restarted server to follow serve")

@@ -57,16 +57,45 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
     return period
 
 
-def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
+def _taxonomy_or_fail(settings: Settings) -> None:
+    """Stop with one line naming the file and the line when the topic taxonomy is broken."""
+    from flows.topics.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        load_taxonomy(settings.topics_path)
+    except TaxonomyError as error:
+        _fail(str(error), 2)
+
+
+def _run_flow(
+    settings: Settings, period: Period, lang: str | None, *, prefect: bool = True
+) -> None:
+    """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
+    ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
+    than such a run takes."""
+    _taxonomy_or_fail(settings)
+    if settings.task_runner == "dask":  # checked even when the run would not need Dask
+        from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
+
+        problem = dask_unreachable(settings)
+        if problem is not None:
+            _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
+    from flows.without_prefect import inbox_is_empty, run_without_prefect
+
+    if not prefect or inbox_is_empty(settings):
+        try:
+            result = run_without_prefect(settings, period, lang)
+        except Exception as error:
+            _fail(both("run_failed", error=error))
+            return
+        _print_result(settings, result)
+        return
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
     from flows.flows import semiannual_run
-    from flows.service.dask import dask_unreachable, with_task_runner, workers_share_the_server
+    from flows.service.dask import with_task_runner, workers_share_the_server
 
-    problem = dask_unreachable(settings)
-    if problem is not None:
-        _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
         # At a terminal a failure is reported at once; the schedule's runs retry (flows.py).
         run_flow = with_task_runner(semiannual_run.with_options(retries=0), settings)
@@ -133,12 +162,13 @@ def demo(
 ) -> None:
     """生成示例数据并运行完整流程 / generate demo files and run the whole pipeline."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
-    _run_flow(settings, last, lang)
+    _run_flow(settings, last, lang, prefect=False)
 
 
 @app.command()
@@ -162,6 +192,7 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
+    _taxonomy_or_fail(settings)
     from flows.ingest.batch import ingest as ingest_files
 
     _print_result(settings, ingest_files(settings, [p.resolve() for p in files]))
@@ -185,6 +216,11 @@ def query(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
+        if output is None and output_format == "table":
+            from flows.warehouse.query import show_query
+
+            show_query(settings, statement)
+            return
         frame = run_query(settings, statement)
     except QueryRefused as refused:
         _fail(str(refused), 2)
@@ -202,13 +238,9 @@ def query(
         from flows.warehouse.query import spreadsheet_safe
 
         sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
-    elif output_format == "json":
+    else:
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
-        from flows.warehouse.query import render_table
-
-        render_table(frame)
 
 
 @app.command()
@@ -265,6 +297,7 @@ def report(
 def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
+    _taxonomy_or_fail(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)

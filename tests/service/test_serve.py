@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.messages import both, msg
+from flows.periods import last_closed_period
 from flows.service import schedules, serve, server, status
 from flows.service.server import ServeError
 from flows.settings import Settings
@@ -94,7 +95,11 @@ def test_systemd_unit_runs_serve_as_its_own_user() -> None:
 
 @pytest.fixture
 def served(home: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """``minyi serve`` on a free port with its own MINYI_HOME and PREFECT_HOME."""
+    """``minyi serve`` on a free port with its own MINYI_HOME and PREFECT_HOME, with the last
+    closed half-year's report present (no catch-up run: see test_catchup.py)."""
+    last = last_closed_period(tz="Asia/Shanghai")
+    (home / "reports" / str(last)).mkdir(parents=True)
+    (home / "reports" / str(last) / "report.zh.html").write_text("<html></html>", "utf-8")
     port = server.free_port()
     log = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}

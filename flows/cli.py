@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -158,7 +159,8 @@ def _run_flow(
     from flows.service.dask import with_task_runner, workers_share_the_server
 
     try:
-        run_flow = with_task_runner(semiannual_run, settings)
+        # At a terminal a failure is reported at once; the schedule's runs retry (flows.py).
+        run_flow = with_task_runner(semiannual_run.with_options(retries=0), settings)
         with workers_share_the_server(settings):
             result = run_flow(period=period, lang=lang, settings=settings)
     except Exception as error:
@@ -413,7 +415,7 @@ def report(
     from flows import reports
     from flows.warehouse import Mode, open_warehouse
 
-    with open_warehouse(settings, Mode.READ) as con:
+    with open_warehouse(settings, Mode.SNAPSHOT) as con:
         paths = reports.write_reports(con, settings, target, lang=lang or settings.lang)
     for path in paths:
         typer.echo(str(path))
@@ -540,6 +542,8 @@ def serve(port: Port = None) -> None:
     _writable_home(settings)
     from flows.service.prefect_env import configure_prefect
 
+    # A service's runs log at INFO (each poll's counts), to the journal and the Prefect UI.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     configure_prefect(settings)
     from flows.service.serve import ServeError
     from flows.service.serve import serve as serve_deployments
@@ -552,15 +556,24 @@ def serve(port: Port = None) -> None:
 
 @app.command()
 @_one_line_errors
-def status(port: Port = None) -> None:
+def status(
+    port: Port = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出一个 JSON 对象 / print one JSON object")
+    ] = False,
+) -> None:
     """查看计划、最近运行和收件箱 / show schedules, recent runs and the inbox backlog."""
     settings = _settings()
     from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
-    from flows.service.status import service_status, status_lines
+    from flows.service.status import service_status, status_json, status_lines
 
-    for line in status_lines(service_status(settings, port), settings):
+    found = service_status(settings, port)
+    if as_json:
+        typer.echo(json.dumps(status_json(found, settings), ensure_ascii=False, indent=2))
+        return
+    for line in status_lines(found, settings):
         typer.echo(line)
 
 
@@ -588,3 +601,42 @@ def export(
     _say(settings, "export_done", period=target, tables=len(written), path=folder)
     for table in written:
         _say(settings, "export_table", name=table.path.name, rows=table.rows)
+
+
+@app.command()
+def backup(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="备份文件（.tar.gz）或目录（默认 MINYI_HOME/backups）/ archive file or folder"
+        ),
+    ] = None,
+) -> None:
+    """备份 MINYI_HOME（服务运行时也一致）/ back up the home into one archive, consistently."""
+    settings = _settings()
+    from flows.service.backup import backup as write_backup
+    from flows.service.runlock import RunLocked
+
+    try:
+        result = write_backup(settings, path)
+    except RunLocked as busy:
+        _fail(str(busy))
+        return
+    _say(settings, "backup_done", path=result.path, files=result.files, size=result.bytes)
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="minyi backup 写的备份 / a minyi backup archive")],
+) -> None:
+    """把备份恢复到空的 MINYI_HOME / restore a backup into an empty home."""
+    settings = _settings()
+    from flows.service.backup import BackupError
+    from flows.service.backup import restore as restore_backup
+
+    try:
+        files = restore_backup(settings, path)
+    except BackupError as error:
+        _fail(str(error))
+        return
+    _say(settings, "restore_done", path=path, files=files, home=settings.home)

@@ -182,7 +182,20 @@ def _ingest(settings: Settings, period: Period | None) -> RunResult:
     return result
 
 
-@flow(name="semiannual-run", log_prints=False)
+# A scheduled half-year run that fails (a locked or unreachable resource, a full disk) is
+# tried again twice, 10 minutes apart; loading is idempotent, so a retry loads nothing twice.
+SEMIANNUAL_RETRIES = 2
+
+
+SEMIANNUAL_RETRY_DELAY_SECONDS = 600
+
+
+@flow(
+    name="semiannual-run",
+    log_prints=False,
+    retries=SEMIANNUAL_RETRIES,
+    retry_delay_seconds=SEMIANNUAL_RETRY_DELAY_SECONDS,
+)
 def semiannual_run(
     period: Period | None = None,
     home: str | None = None,
@@ -203,5 +216,29 @@ def semiannual_run(
 
 @flow(name="ingest-inbox", log_prints=False)
 def ingest_inbox(home: str | None = None, settings: Settings | None = None) -> RunResult:
-    """Ingest whatever complete files wait in the inbox."""
-    return _ingest(settings or load_settings(home=home), None)
+    """Ingest whatever complete files wait in the inbox; a poll that found files leaves a
+    table of them (files, rows loaded, rows rejected) in the Prefect UI."""
+    result = _ingest(settings or load_settings(home=home), None)
+    if result.files:
+        create_table_artifact(
+            table=poll_table(result),
+            key="inbox-poll",
+            description=f"{len(result.files)} file(s), {result.summary.rows_loaded} rows loaded",
+        )
+    else:
+        get_run_logger().info("inbox empty: nothing to load")
+    return result
+
+
+def poll_table(result: RunResult) -> list[dict[str, Any]]:
+    """One row per file of a poll: its name, what became of it, rows loaded and rejected."""
+    return [
+        {
+            "file": row["file"],
+            "outcome": row["outcome"],
+            "rows_loaded": row["rows_loaded"],
+            "rows_rejected": row["rows_quarantined"],
+            "reason": row.get("reason") or "",
+        }
+        for row in result.files
+    ]

@@ -9,14 +9,38 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = REPO_ROOT / "sql"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-DEFAULT_HOME = REPO_ROOT / "data"
-DEFAULT_TOPICS = DEFAULT_HOME / "topics.csv"
+_PACKAGE = Path(__file__).resolve().parent
+REPO_ROOT = _PACKAGE.parent
+# What an installed wheel carries besides code (setup.py copies sql/, expectations/ and the
+# shipped data/ here); a checkout or an editable install reads them from the repository.
+SHIPPED_DIR = _PACKAGE / "_shipped"
+INSTALLED = SHIPPED_DIR.is_dir()
+
+
+def shipped(name: str) -> Path:
+    """A folder or file minyi ships (``sql``, ``expectations``, ``data/topics.csv``): inside
+    the installed package when it was installed from a wheel, else in the checkout."""
+    root = Path(str(resources.files("flows") / "_shipped")) if INSTALLED else REPO_ROOT
+    return root / name
+
+
+def _default_home() -> Path:
+    """``data/`` in a checkout; installed from a wheel (no repository), the user's data
+    folder: ``$XDG_DATA_HOME/minyi``, else ``~/.local/share/minyi``."""
+    if not INSTALLED:
+        return REPO_ROOT / "data"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "minyi"
+
+
+SQL_DIR = shipped("sql")
+EXPECTATIONS_DIR = shipped("expectations")
+DEFAULT_HOME = _default_home()
+DEFAULT_TOPICS = shipped("data/topics.csv")
 
 
 @dataclass(frozen=True)
@@ -62,6 +86,8 @@ class Settings:
     # Above this many registered communities the report shows subdistricts, not every
     # community (a national registry has 115,000): the warehouse keeps them all.
     report_community_limit: int = 5_000
+    # minyi serve's Prefect server serves the Prefect UI beside its API (false: API only).
+    prefect_ui: bool = True
     semiannual_cron: str = "0 6 5 1,7 *"
     inbox_interval_minutes: int = 15
     # The warehouse file's name inside home (a rebuild writes a second file, then swaps).
@@ -113,6 +139,12 @@ class Settings:
     def warehouse_path(self) -> Path:
         """The DuckDB warehouse file."""
         return self.home / self.warehouse_name
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The readers' copy of the warehouse beside it, refreshed after each successful run."""
+        stem = self.warehouse_name.removesuffix(".duckdb")
+        return self.home / f"{stem}.snapshot.duckdb"
 
     @property
     def key_path(self) -> Path:
@@ -175,6 +207,7 @@ _ENV = {
     "duckdb_threads": "MINYI_DUCKDB_THREADS",
     "query_timeout_seconds": "MINYI_QUERY_TIMEOUT_SECONDS",
     "report_community_limit": "MINYI_REPORT_COMMUNITY_LIMIT",
+    "prefect_ui": "MINYI_PREFECT_UI",
     "semiannual_cron": "MINYI_SEMIANNUAL_CRON",
     "inbox_interval_minutes": "MINYI_INBOX_INTERVAL_MINUTES",
     "task_runner": "MINYI_TASK_RUNNER",
@@ -191,6 +224,15 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if name == "home":
         return Path(str(raw)).expanduser().resolve()
+    if kind == "bool":
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        from flows.messages import both
+
+        raise ValueError(both("setting_not_a_boolean", name=source, value=raw))
     try:
         if kind == "float":
             return float(raw)

@@ -136,3 +136,16 @@ def test_on_dask_groups_are_validated_with_their_place_in_the_batch(
     assert validated == outcomes
     assert kept == [[{"first": 0}, {"first": 65}]], "the results of every part kept once"
     assert staged == {}
+
+
+def test_a_poll_table_lists_each_file_with_rows_loaded_and_rejected(settings: Settings) -> None:
+    from flows.flows import poll_table
+    from flows.ingest.batch import ingest
+    from tests.helpers import evaluation, write_csv
+
+    rows = [evaluation(evaluator="测试甲"), evaluation(evaluator="测试乙", verdict="很好")]
+    path = write_csv(settings.home / "incoming" / "a.csv", "evaluations", rows)
+    table = poll_table(ingest(settings, [path]))
+    assert [(r["file"], r["outcome"], r["rows_loaded"], r["rows_rejected"]) for r in table] == [
+        ("a.csv", "loaded", 1, 1)
+    ]

@@ -166,3 +166,39 @@ def test_publishing_names_an_absolute_folder_and_an_office(tmp_path: Path) -> No
     assert settings.publish_path == (tmp_path / "city").resolve()
     assert settings.office_name == "heping"
     assert load_settings(env={**env, "MINYI_OFFICE": "HP01"}).office_name == "HP01"
+
+
+def test_shipped_files_are_read_from_the_checkout_when_not_installed() -> None:
+    from flows import settings as module
+
+    assert not module.INSTALLED  # the tests run from the checkout (editable install)
+    assert module.shipped("sql") == module.REPO_ROOT / "sql"
+    assert (module.SQL_DIR / "metrics" / "satisfaction.sql").is_file()
+    assert module.DEFAULT_TOPICS.is_file()
+    assert module.DEFAULT_HOME == module.REPO_ROOT / "data"
+
+
+def test_an_installed_minyi_keeps_its_home_in_the_users_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flows import settings as module
+
+    monkeypatch.setattr(module, "INSTALLED", True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert module._default_home() == tmp_path / "minyi"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert module._default_home() == Path.home() / ".local" / "share" / "minyi"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("false", False), ("0", False), ("off", False), ("TRUE", True)]
+)
+def test_the_prefect_ui_setting_reads_yes_and_no(home: Path, raw: str, expected: bool) -> None:
+    assert load_settings(env={"MINYI_HOME": str(home), "MINYI_PREFECT_UI": raw}).prefect_ui is (
+        expected
+    )
+
+
+def test_a_setting_that_is_not_yes_or_no_is_named(home: Path) -> None:
+    with pytest.raises(ValueError, match="MINYI_PREFECT_UI"):
+        load_settings(env={"MINYI_HOME": str(home), "MINYI_PREFECT_UI": "maybe"})

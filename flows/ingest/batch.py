@@ -51,7 +51,7 @@ from flows.settings import Settings
 from flows.storage import writing
 from flows.topics.tagging import tag_opinions
 from flows.topics.taxonomy import load_taxonomy
-from flows.warehouse import Mode, open_warehouse, sql
+from flows.warehouse import Mode, open_warehouse, refresh_snapshot, sql
 from flows.warehouse.publish import publish
 
 
@@ -417,6 +417,7 @@ def ingest(
             outcomes.extend(loaded)
         tag_opinions(settings, taxonomy)
         steps.publish(settings)
+        refresh_snapshot(settings)
     return RunResult(context.run_id, period, combine(summaries), outcomes)
 
 

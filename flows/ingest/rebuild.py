@@ -22,7 +22,7 @@ from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.topics.tagging import tag_opinions
 from flows.topics.taxonomy import load_taxonomy
-from flows.warehouse import Mode, open_warehouse
+from flows.warehouse import Mode, open_warehouse, refresh_snapshot
 
 
 def archived_files(settings: Settings, *, include_strays: bool = False) -> list[tuple[Path, str]]:
@@ -79,4 +79,5 @@ def rebuild(settings: Settings) -> LoadSummary:
         tag_opinions(target, taxonomy)
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
+        refresh_snapshot(settings)
     return summary

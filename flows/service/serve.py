@@ -12,6 +12,8 @@ import fcntl
 import json
 import os
 import signal
+import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
@@ -19,6 +21,7 @@ from types import FrameType
 from typing import Any
 from uuid import UUID
 
+import anyio
 from prefect.automations import AutomationCore
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import (
@@ -39,13 +42,25 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Crashed
 
 from flows.messages import both, msg
+from flows.service.catchup import catch_up
 from flows.service.schedules import (
     deployment_ids,
     deployment_name,
     inbox_schedule,
     semiannual_schedule,
 )
-from flows.service.server import Say, ServeError, prefect_api, state_file
+from flows.service.server import (
+    PrefectApi,
+    Say,
+    ServeError,
+    is_healthy,
+    prefect_api,
+    state_file,
+    stop_server,
+    ui_url,
+    wait_until_healthy,
+)
+from flows.service.supervise import ServerSupervisor
 from flows.settings import Settings
 
 # Flow runs send a heartbeat this often; after CRASH_AFTER without one the server marks
@@ -54,6 +69,22 @@ HEARTBEAT_SECONDS = 30
 
 
 CRASH_AFTER = timedelta(seconds=120)
+
+
+# Once stopping, serve pauses its deployments within PAUSE_SECONDS (only while the server
+# answers) and is gone within STOP_SECONDS whatever hangs.
+PAUSE_SECONDS = 5.0
+
+
+STOP_SECONDS = 25.0
+
+
+# A runner that fails because the server went away is started again this many times in all,
+# each once the server answers (the supervisor restarts it) within RUNNER_WAIT_SECONDS.
+RUNNER_ATTEMPTS = 5
+
+
+RUNNER_WAIT_SECONDS = 600.0
 
 
 ZOMBIE_AUTOMATION = "minyi: crash runs whose heartbeat stopped"
@@ -78,24 +109,30 @@ def serve_lock(settings: Settings) -> Iterator[None]:
 
 
 @contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so cleanup runs (Prefect's runner replaces it later)."""
+def stop_signals(deadline: StopDeadline) -> Iterator[None]:
+    """SIGTERM and SIGINT start the stop deadline, then interrupt as Ctrl-C does so that
+    cleanup runs (Prefect's runner later installs its own SIGTERM handler; ours arms too)."""
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        deadline.arm()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
-def announced(settings: Settings, api_url: str) -> Iterator[None]:
+def announced(settings: Settings, api: PrefectApi) -> Iterator[None]:
     """Write the API address for ``minyi status`` while serving; remove it afterwards."""
     path = state_file(settings)
-    path.write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), encoding="utf-8")
+    noted = {"api_url": api.url, "pid": os.getpid()}
+    if api.supervisor is not None:  # our own server: its UI (when on) and port
+        noted["ui_url"] = ui_url(api.url) if settings.prefect_ui else None
+    path.write_text(json.dumps(noted), encoding="utf-8")
     try:
         yield
     finally:
@@ -180,29 +217,160 @@ def ensure_zombie_automation(client: SyncPrefectClient) -> None:
 
 
 def serve(settings: Settings, port: int | None = None, say: Say = print) -> None:
-    """Start (or reuse) the Prefect server and serve both deployments until stopped."""
+    """Start (or reuse) the Prefect server and serve both deployments until stopped.
+
+    Raises ServeError when the local server died and could not be restarted (serve then
+    exits non-zero, and systemd starts it again).
+    """
     name = deployment_name()
-    with sigterm_as_interrupt(), serve_lock(settings), prefect_api(settings, port, say) as url:
-        os.environ["PREFECT_API_URL"] = url
-        with temporary_settings(updates={PREFECT_API_URL: url}), announced(settings, url):
-            with get_client(sync_client=True) as client:
-                crashed = crash_orphaned_runs(client, list(deployment_ids(client, name)))
-                ensure_zombie_automation(client)
-            if crashed:
-                say(msg("serve_crashed_runs", settings.lang, count=crashed))
-            run_deployments(settings, build_deployments(settings, name), say)
-        say(msg("serve_stopping", settings.lang))
+    deadline = StopDeadline(settings, say)
+    try:
+        with (
+            stop_signals(deadline),
+            serve_lock(settings),
+            prefect_api(settings, port, say, give_up=_stop_this_process) as api,
+        ):
+            deadline.server, deadline.api_url = api.supervisor, api.url
+            os.environ["PREFECT_API_URL"] = api.url
+            os.environ["PREFECT_UI_URL"] = ui_url(api.url)  # links in run logs
+            if api.supervisor is not None and settings.prefect_ui:
+                say(msg("serve_ui_at", settings.lang, url=ui_url(api.url)))
+            with temporary_settings(updates={PREFECT_API_URL: api.url}), announced(settings, api):
+                with get_client(sync_client=True) as client:
+                    crashed = crash_orphaned_runs(client, list(deployment_ids(client, name)))
+                    ensure_zombie_automation(client)
+                if crashed:
+                    say(msg("serve_crashed_runs", settings.lang, count=crashed))
+                keep_serving(settings, build_deployments(settings, name), say, api, deadline)
+            deadline.arm()
+            say(msg("serve_stopping", settings.lang))
+    except KeyboardInterrupt:
+        deadline.arm()  # stopped while starting up: the server (if any) is stopped above
+    finally:
+        deadline.disarm()
+    supervisor = deadline.server
+    if supervisor is not None and supervisor.gave_up:
+        raise ServeError(both("serve_server_gave_up", attempts=supervisor.policy.attempts))
     say(msg("serve_stopped", settings.lang))
 
 
-def run_deployments(settings: Settings, deployments: list[RunnerDeployment], say: Say) -> None:
-    """Register the deployments (unpaused), then run their scheduled work until interrupted.
+def _stop_this_process() -> None:
+    """Stop serve as SIGTERM would (the runner shuts down; serve then exits non-zero)."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+class StopDeadline:
+    """Once serve begins to stop, it has STOP_SECONDS; past that the server it started is
+    killed and serve exits 0 at once, whatever hangs (a dead server's API, a stuck run)."""
+
+    def __init__(self, settings: Settings, say: Say) -> None:
+        self.server: ServerSupervisor[subprocess.Popen[bytes]] | None = None
+        self.api_url = ""
+        self._settings, self._say = settings, say
+        self._timer: threading.Timer | None = None
+
+    def arm(self) -> None:
+        """Start counting (once); a local server that does not answer is killed now, so that
+        what stops fails fast instead of waiting on it (a frozen server accepts connections
+        and never replies)."""
+        if self._timer is not None:
+            return
+        self._timer = threading.Timer(STOP_SECONDS, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        if self.server is not None and not is_healthy(self.api_url, timeout=2.0):
+            stop_server(self.server.close(), grace_seconds=0.5)
+
+    @property
+    def armed(self) -> bool:
+        """True once serve has begun to stop."""
+        return self._timer is not None
+
+    def disarm(self) -> None:
+        """Serve stopped in time."""
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _expire(self) -> None:
+        self._say(msg("serve_stop_forced", self._settings.lang, seconds=STOP_SECONDS))
+        if self.server is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.server.process.pid, signal.SIGKILL)
+        state_file(self._settings).unlink(missing_ok=True)
+        os._exit(0)
+
+
+class ServeRunner(Runner):
+    """Prefect's runner, stopping within seconds whatever state the server is in: it pauses
+    the deployments on the way out only while the server answers, and within PAUSE_SECONDS."""
+
+    def __init__(self, api_url: str, deadline: StopDeadline, **kwargs: Any) -> None:
+        super().__init__(pause_on_shutdown=False, **kwargs)
+        self._api_url, self._deadline = api_url, deadline
+
+    def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+        """Start the stop deadline, then stop as Prefect does."""
+        self._deadline.arm()
+        super().handle_sigterm(*args, **kwargs)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # Not arming the deadline here: a runner that fails with its server is started again.
+        if is_healthy(self._api_url, timeout=2.0):
+            with anyio.move_on_after(PAUSE_SECONDS), suppress(Exception):
+                await self._pause_schedules()
+        await super().__aexit__(*exc_info)
+
+
+def keep_serving(
+    settings: Settings,
+    deployments: list[RunnerDeployment],
+    say: Say,
+    api: PrefectApi,
+    deadline: StopDeadline,
+) -> None:
+    """Run the deployments until stopped; when the runner fails because the server went away
+    under it, wait for the server to answer again and start a new runner (bounded)."""
+    for attempt in range(1, RUNNER_ATTEMPTS + 1):
+        try:
+            run_deployments(settings, deployments, say, api.url, deadline, attempt == 1)
+            return
+        except Exception as error:
+            if deadline.armed or api.gave_up or attempt == RUNNER_ATTEMPTS:
+                raise
+            # The runner is gone, so SIGTERM is ours again (stop_signals') until the next one
+            # starts: a stop, or the supervisor giving up, interrupts the wait below.
+            signal.signal(signal.SIGTERM, signal.getsignal(signal.SIGINT))
+            say(msg("serve_runner_failed", settings.lang, error=_first_line(error)))
+            if not wait_until_healthy(api.url, None, RUNNER_WAIT_SECONDS):
+                raise
+
+
+def _first_line(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]  # what failed, not the task group that carried it
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def run_deployments(
+    settings: Settings,
+    deployments: list[RunnerDeployment],
+    say: Say,
+    api_url: str,
+    deadline: StopDeadline,
+    catch_up_missed: bool = True,
+) -> None:
+    """Register the deployments (unpaused), start a missed half-year's run (see
+    flows.service.catchup), then run their scheduled work until interrupted.
 
     What ``prefect.serve`` does, with the ready message printed once the deployments exist.
     """
-    runner = Runner(pause_on_shutdown=True, heartbeat_seconds=HEARTBEAT_SECONDS)
+    runner = ServeRunner(api_url, deadline, heartbeat_seconds=HEARTBEAT_SECONDS)
     for deployment in deployments:
         runner.add_deployment(deployment)
+    if catch_up_missed:
+        with get_client(sync_client=True) as client:
+            catch_up(client, settings, deployment_name(), say)
     say(
         msg(
             "serve_ready",

@@ -16,6 +16,7 @@ from flows.privacy import mask_personal_numbers
 from flows.service.server import DEFAULT_PORT, chosen_port, is_healthy, local_api_url, state_file
 from flows.settings import Settings
 from flows.warehouse import Mode, WarehouseLocked, open_warehouse, sql
+from flows.warehouse.snapshot import snapshot_time
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -47,6 +48,7 @@ class FlowRunInfo:
     started: datetime | None
     ended: datetime | None
     message: str | None
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,35 @@ class ServiceStatus:
     warehouse_runs: list[dict[str, Any]] | None
     warehouse_note: str | None
     backlog: InboxSplit
+    ui_url: str | None = None
+    snapshot_at: datetime | None = None
+    refused: int = 0
 
 
 def status_api_url(settings: Settings, port: int | None) -> str:
-    """Where to look for the server: PREFECT_API_URL, a running serve's note, or the port."""
+    """Where to look for the server: PREFECT_API_URL, a running serve's note, or the port
+    serve is told to use (``--port``, MINYI_PREFECT_PORT, 4200)."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
+    noted = serve_note(settings)
+    if noted.get("api_url"):
+        return str(noted["api_url"])
+    return local_api_url(chosen_port(port) if port != 0 else DEFAULT_PORT)
+
+
+def serve_note(settings: Settings) -> dict[str, Any]:
+    """What a running ``minyi serve`` recorded (API and UI addresses, pid); {} when none."""
     try:
         noted = json.loads(state_file(settings).read_text(encoding="utf-8"))
-        return str(noted["api_url"])
-    except (OSError, ValueError, KeyError):
-        return local_api_url(chosen_port(port) if port != 0 else DEFAULT_PORT)
+    except (OSError, ValueError):
+        return {}
+    return noted if isinstance(noted, dict) else {}
+
+
+def refused_files(settings: Settings) -> int:
+    """Files rejected whole (not a table, unreadable), kept in the quarantine folder."""
+    folder = settings.quarantine_dir
+    return sum(1 for p in folder.iterdir() if p.is_file()) if folder.is_dir() else 0
 
 
 def read_deployments(client: SyncPrefectClient, name: str) -> list[DeploymentInfo]:
@@ -158,6 +178,7 @@ def _run_info(run: FlowRun, flows: dict[UUID, str]) -> FlowRunInfo:
         started=run.start_time,
         ended=run.end_time,
         message=state.message if state else None,
+        id=str(run.id),
     )
 
 
@@ -168,7 +189,9 @@ def read_warehouse_runs(
     if not settings.warehouse_path.exists():
         return None, msg("status_warehouse_missing", settings.lang)
     try:
-        with open_warehouse(settings, Mode.READ, wait_seconds=5.0, notify=lambda _m: None) as con:
+        with open_warehouse(
+            settings, Mode.SNAPSHOT, wait_seconds=5.0, notify=lambda _m: None
+        ) as con:
             cursor = con.execute(sql("status/recent_runs"), [limit])
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], None
@@ -203,7 +226,53 @@ def service_status(settings: Settings, port: int | None = None) -> ServiceStatus
         warehouse_runs=warehouse_runs,
         warehouse_note=note,
         backlog=inbox_backlog(settings),
+        ui_url=serve_note(settings).get("ui_url") if server_up else None,
+        snapshot_at=snapshot_time(settings),
+        refused=refused_files(settings),
     )
+
+
+def status_json(status: ServiceStatus, settings: Settings) -> dict[str, Any]:
+    """The status as one JSON-ready object (``minyi status --json``); times in ISO 8601 UTC."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(UTC).isoformat()
+
+    return {
+        "home": str(settings.home),
+        "warehouse": {
+            "path": str(settings.warehouse_path),
+            "exists": settings.warehouse_path.exists(),
+        },
+        "snapshot": {
+            "path": str(settings.snapshot_path),
+            "refreshed": iso(status.snapshot_at),
+        },
+        "server": {"url": status.api_url, "up": status.server_up, "ui": status.ui_url},
+        "deployments": [
+            {
+                "name": d.name,
+                "next_run": iso(d.next_runs[0]) if d.next_runs else None,
+                "paused": d.paused,
+            }
+            for d in status.deployments
+        ],
+        "runs": [
+            {
+                "id": r.id,
+                "flow": r.flow,
+                "state": r.state,
+                "started": iso(r.started),
+                "finished": iso(r.ended),
+            }
+            for r in status.flow_runs
+        ],
+        "inbox": {
+            "waiting": len(status.backlog.settled),
+            "refused": status.refused,
+            "being_written": len(status.backlog.being_written),
+        },
+    }
 
 
 def local_time(moment: datetime | None, tz: str) -> str:
@@ -220,11 +289,15 @@ def status_lines(status: ServiceStatus, settings: Settings) -> list[str]:
     lines = []
     if status.server_up:
         lines.append(msg("status_server_up", lang, url=status.api_url))
+        if status.ui_url:
+            lines.append(msg("status_ui", lang, url=status.ui_url))
         lines.extend(_deployment_lines(status.deployments, lang, tz))
         lines.extend(_flow_run_lines(status.flow_runs, lang, tz))
     else:
         lines.append(msg("status_server_down", lang, url=status.api_url))
     lines.extend(_warehouse_lines(status, lang, tz))
+    when = local_time(status.snapshot_at, tz) if status.snapshot_at else msg("status_none", lang)
+    lines.append(msg("status_snapshot", lang, when=when, tz=tz))
     backlog = status.backlog
     lines.append(
         msg(
@@ -244,6 +317,8 @@ def status_lines(status: ServiceStatus, settings: Settings) -> list[str]:
     if backlog.ignored:
         lines.append(msg("status_inbox_ignored", lang, count=len(backlog.ignored)))
         lines.extend(f"  ✗ {_shown(p, inbox)}" for p in backlog.ignored)
+    if status.refused:
+        lines.append(msg("status_refused", lang, count=status.refused))
     return lines
 
 

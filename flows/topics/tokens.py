@@ -23,13 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.settings import REPO_ROOT
+from flows.settings import shipped
 
 if TYPE_CHECKING:
     import jieba
 
-USER_DICTIONARY = REPO_ROOT / "data" / "topics-userdict.txt"
-STOPWORDS = REPO_ROOT / "data" / "topics-stopwords.txt"
+USER_DICTIONARY = shipped("data/topics-userdict.txt")
+STOPWORDS = shipped("data/topics-stopwords.txt")
 
 # Clause breaks: Chinese and ASCII punctuation, brackets and white space. Not "." "-" "%"
 # (jieba keeps "3.5" and "B超" whole).

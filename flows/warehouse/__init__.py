@@ -12,6 +12,7 @@ from flows.warehouse.connection import (
     WarehouseLocked,
     connect,
     open_warehouse,
+    refresh_snapshot,
     upgrade_if_stale,
 )
 from flows.warehouse.schema import (
@@ -29,6 +30,7 @@ __all__ = [
     "connect",
     "ensure_schema",
     "open_warehouse",
+    "refresh_snapshot",
     "refresh_views",
     "schema_fingerprint",
     "sql",

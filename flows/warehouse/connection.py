@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
 import duckdb
 
 from flows.messages import both
+from flows.service.runlock import RunLocked, run_lock
 from flows.settings import Settings
 from flows.warehouse.schema import ensure_schema, recorded_schema, schema_fingerprint
+from flows.warehouse.snapshot import (
+    copy_over_snapshot,
+    snapshot_is_current,
+    snapshot_schema_is_current,
+    wal_path,
+)
 from flows.warehouse.statements import sql
 
 # New warehouse files use the v1.0.0 storage format so that DuckDB 1.1 to 1.5 clients
@@ -35,12 +40,37 @@ class Mode(StrEnum):
     WRITE = "write"
     # minyi's own reading (reports, export, publishing, status): read-only.
     READ = "read"
-    # An analyst's statement: read-only, no access to files, settings it cannot change.
+    # An analyst's statement: read-only on the snapshot, no access to files, settings it
+    # cannot change.
     QUERY = "query"
+    # Reading for people outside a run (minyi report, export, status): read-only on the
+    # snapshot, so that it never holds up a run.
+    SNAPSHOT = "snapshot"
 
 
 class WarehouseLocked(RuntimeError):
     """Another process held the warehouse longer than the configured wait."""
+
+
+_HOLDER = re.compile(
+    r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+?))?"
+    r"[.\s]*(?:See also|$)",
+    re.DOTALL,
+)
+
+
+def lock_holder(error_text: str) -> str:
+    """Who holds the lock, from DuckDB's message, as one whole line: "program (PID n, user u)".
+
+    DuckDB says "... Conflicting lock is held in /usr/bin/python3 (PID 42) by user minyi. See
+    also ..."; text that does not look like that is given as its first line, never cut.
+    """
+    found = _HOLDER.search(error_text)
+    if found is None:
+        lines = error_text.strip().splitlines()
+        return lines[0] if lines else "?"
+    user = f", user {found['user']}" if found["user"] else ""
+    return f"{found['program'].strip()} (PID {found['pid']}{user})"
 
 
 def _is_lock_error(error: BaseException) -> bool:
@@ -54,82 +84,28 @@ def connect(
     timeout_seconds: float = 60.0,
     notify: Callable[[str], None] | None = None,
     config: Config | None = None,
-    queries: tuple[Path, float] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file, waiting up to ``timeout_seconds`` while another process holds it.
-
-    ``queries``: the lock file analysts' queries hold and their timeout. While a query holds
-    the warehouse, the wait lasts until that query must have ended (a query never makes a
-    run fail).
-    """
+    """Open a DuckDB file, waiting up to ``timeout_seconds`` while another process holds it."""
     deadline = time.monotonic() + timeout_seconds
     told = False
-    waited_for_query = False
     delay = 0.1
-    say = notify or (lambda m: print(m, file=sys.stderr))
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
-            if queries is not None and not waited_for_query and queries_running(queries[0]):
-                waited_for_query = True
-                grace = queries[1] + QUERY_GRACE_SECONDS
-                deadline = max(deadline, time.monotonic() + grace)
-                say(both("warehouse_wait_for_query", seconds=grace))
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
                     both("warehouse_locked_gave_up", seconds=timeout_seconds)
                 ) from error
             if not told:
-                holder = str(error).split("Conflicting lock is held in")[-1].strip()[:120]
-                say(both("warehouse_locked_wait", holder=holder, seconds=timeout_seconds))
+                holder = lock_holder(str(error))
+                text = both("warehouse_locked_wait", holder=holder, seconds=timeout_seconds)
+                (notify or (lambda m: print(m, file=sys.stderr)))(text)
                 told = True
             time.sleep(delay)
             delay = min(delay * 1.5, 2.0)
-
-
-# After its timeout, a query still closes its connection: a writer waits this much longer.
-QUERY_GRACE_SECONDS = 10.0
-
-
-def query_lock_path(settings: Settings) -> Path:
-    """The file analysts' queries hold (shared) while they read the warehouse."""
-    return settings.home / ".query.lock"
-
-
-def queries_running(lock_path: Path) -> bool:
-    """Whether any query holds the query lock file now."""
-    try:
-        handle = lock_path.open("rb")
-    except OSError:
-        return False
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
-
-
-@contextmanager
-def _holding_query_lock(settings: Settings) -> Iterator[None]:
-    """Hold the query lock (shared) for a query's connection; nothing when it cannot be made
-    (a read-only home: no run writes there either)."""
-    path = query_lock_path(settings)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
-    with os.fdopen(fd, "rb") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _config(settings: Settings, mode: Mode) -> Config:
@@ -141,7 +117,7 @@ def _config(settings: Settings, mode: Mode) -> Config:
     if mode is Mode.QUERY:
         # The local file system is disabled once the file is open (sql/query/lock_down.sql):
         # DuckDB lets a connection read its own database file's bytes even without external
-        # access (read_blob of the warehouse).
+        # access (read_blob of the snapshot).
         config.update({"enable_external_access": False})
     return config
 
@@ -154,7 +130,8 @@ def open_warehouse(
     wait_seconds: float | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the settings' warehouse in ``mode``, closed on exit.
+    """A connection to the settings' warehouse in ``mode``, closed on exit; QUERY and
+    SNAPSHOT read the snapshot beside it (flows.warehouse.snapshot).
 
     Writing creates the warehouse and its schema. A warehouse an older minyi wrote is brought
     up to this version's schema, macros and views first, also when only reading: reports
@@ -162,32 +139,28 @@ def open_warehouse(
     timeout) bounds the wait for another process; ``notify`` is told once that it waits.
     """
     wait = settings.lock_timeout_seconds if wait_seconds is None else wait_seconds
+    path = settings.warehouse_path
     if mode is Mode.WRITE:
         settings.home.mkdir(parents=True, exist_ok=True)
-    elif settings.warehouse_path.exists():
+    elif mode in (Mode.QUERY, Mode.SNAPSHOT):
+        path = current_snapshot(settings, wait, notify)
+    elif path.exists():
         upgrade_if_stale(settings, wait, notify)
-    queries = None
-    if mode is Mode.WRITE and settings.query_timeout_seconds > 0:
-        queries = (query_lock_path(settings), settings.query_timeout_seconds)
-    with ExitStack() as stack:
+    con = connect(
+        path,
+        read_only=mode is not Mode.WRITE,
+        timeout_seconds=wait,
+        notify=notify,
+        config=_config(settings, mode),
+    )
+    try:
+        if mode is Mode.WRITE:
+            ensure_schema(con)
         if mode is Mode.QUERY:
-            stack.enter_context(_holding_query_lock(settings))
-        con = connect(
-            settings.warehouse_path,
-            read_only=mode is not Mode.WRITE,
-            timeout_seconds=wait,
-            notify=notify,
-            config=_config(settings, mode),
-            queries=queries,
-        )
-        try:
-            if mode is Mode.WRITE:
-                ensure_schema(con)
-            if mode is Mode.QUERY:
-                con.execute(sql("query/lock_down"))
-            yield con
-        finally:
-            con.close()
+            con.execute(sql("query/lock_down"))
+        yield con
+    finally:
+        con.close()
 
 
 def upgrade_if_stale(
@@ -221,3 +194,45 @@ def upgrade_if_stale(
     finally:
         con.close()
     return True
+
+
+def refresh_snapshot(settings: Settings) -> bool:
+    """Refresh the readers' snapshot (flows.warehouse.snapshot) from the warehouse.
+
+    Call holding the run lock, with no connection of this process writing the warehouse.
+    Returns False when there is nothing to do (no warehouse, or no change since the last).
+    """
+    if not settings.warehouse_path.exists() or snapshot_is_current(settings):
+        return False
+    if wal_path(settings.warehouse_path).exists():
+        # What the WAL holds is not in the file yet: fold it in before copying the file.
+        with open_warehouse(settings, Mode.WRITE) as con:
+            con.execute("CHECKPOINT")
+    copy_over_snapshot(settings)
+    return True
+
+
+def current_snapshot(
+    settings: Settings, wait_seconds: float, notify: Callable[[str], None] | None = None
+) -> Path:
+    """The snapshot to read, made first when missing or written by another minyi version.
+
+    Making it takes the run lock (waiting up to ``wait_seconds`` for a run to finish); a
+    snapshot that exists but is out of date is read as it is when a run holds the lock.
+    """
+    snapshot = settings.snapshot_path
+    if snapshot.exists() and snapshot_schema_is_current(settings):
+        return snapshot
+    if not settings.warehouse_path.exists():
+        return snapshot  # nothing to copy: the caller says the warehouse is missing
+    try:
+        with run_lock(settings.home, wait_seconds):
+            # Opening to write brings schema, macros and views up to this version first.
+            with open_warehouse(settings, Mode.WRITE, wait_seconds=wait_seconds, notify=notify):
+                pass
+            refresh_snapshot(settings)
+    except RunLocked:
+        if not snapshot.exists():
+            busy = both("snapshot_missing_run_busy", seconds=wait_seconds)
+            raise WarehouseLocked(busy) from None
+    return snapshot

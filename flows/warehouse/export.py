@@ -85,7 +85,7 @@ def export_period(
     folder = out_dir or export_dir(settings, period)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    with open_warehouse(settings, Mode.READ) as con:
+    with open_warehouse(settings, Mode.SNAPSHOT) as con:
         for name, table in period_tables(con, period):
             path = folder / f"{name}.{file_format}"
             write_table(table, path, file_format)

@@ -99,8 +99,9 @@ def test_rebuild_of_an_empty_archive_gives_an_empty_warehouse(settings: Settings
     assert query(settings, "select count(*), max(status) from meta.runs") == [(1, "completed")]
     assert query(settings, "select count(*) from core.evaluations") == [(0,)]
     assert sorted(p.name for p in settings.home.iterdir() if "warehouse" in p.name) == [
-        "warehouse.duckdb"
-    ], "no .rebuild file left beside it"
+        "warehouse.duckdb",
+        "warehouse.snapshot.duckdb",
+    ], "no .rebuild file left beside it; the readers' snapshot refreshed"
 
 
 def test_rebuild_after_the_warehouse_and_manifest_are_lost_replays_the_archive(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,8 +25,12 @@ def test_a_second_run_waits_then_gives_up_in_both_languages(
         ran.append("second")
 
     assert ran == []
-    assert str(error.value) == both("run_locked_gave_up", seconds=30)
-    assert capsys.readouterr().err == both("run_locked_wait", seconds=30) + "\n", "told once"
+    with (tmp_path / ".run.lock").open() as noted:
+        holder = runlock.lock_holder(noted)
+    assert f"(PID {os.getpid()}, since " in holder
+    assert str(error.value) == both("run_locked_gave_up", seconds=30, holder=holder)
+    told = both("run_locked_wait", seconds=30, holder=holder) + "\n"
+    assert capsys.readouterr().err == told, "told once, on one line"
     assert 30 <= clock.now < 31
 
 
@@ -39,7 +44,7 @@ def test_a_second_run_goes_ahead_once_the_first_ends(
         with run_lock(tmp_path, 30):
             waited = clock.now
     assert 0 < waited < 30
-    assert both("run_locked_wait", seconds=30) in capsys.readouterr().err
+    assert f"PID {os.getpid()}" in capsys.readouterr().err
 
 
 def test_the_lock_is_let_go_when_a_run_fails(

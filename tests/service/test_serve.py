@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.messages import both
+from flows.messages import both, msg
+from flows.periods import last_closed_period
 from flows.service import schedules, serve, server, status
 from flows.service.server import ServeError
 from flows.settings import Settings
@@ -61,7 +62,7 @@ def test_one_serve_per_home(settings: Settings) -> None:
 
 def test_a_serve_announces_its_address_while_it_runs(settings: Settings) -> None:
     note = settings.home / ".serve.json"
-    with serve.announced(settings, "http://127.0.0.1:4321/api"):
+    with serve.announced(settings, server.PrefectApi("http://127.0.0.1:4321/api")):
         noted = json.loads(note.read_text(encoding="utf-8"))
         assert noted == {"api_url": "http://127.0.0.1:4321/api", "pid": os.getpid()}
         assert status.status_api_url(settings, None) == "http://127.0.0.1:4321/api"
@@ -94,7 +95,11 @@ def test_systemd_unit_runs_serve_as_its_own_user() -> None:
 
 @pytest.fixture
 def served(home: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """``minyi serve`` on a free port with its own MINYI_HOME and PREFECT_HOME."""
+    """``minyi serve`` on a free port with its own MINYI_HOME and PREFECT_HOME, with the last
+    closed half-year's report present (no catch-up run: see test_catchup.py)."""
+    last = last_closed_period(tz="Asia/Shanghai")
+    (home / "reports" / str(last)).mkdir(parents=True)
+    (home / "reports" / str(last) / "report.zh.html").write_text("<html></html>", "utf-8")
     port = server.free_port()
     log = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -180,3 +185,107 @@ def test_serve_runs_deployments_and_stops_cleanly(
     assert not server.port_in_use(int(port))
     assert processes_mentioning(f"--port {port}") == []
     assert not (home / ".serve.json").exists()
+
+
+def test_sigterm_and_sigint_start_the_stop_deadline(settings: Settings) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        deadline = serve.StopDeadline(settings, print)
+        with pytest.raises(KeyboardInterrupt), serve.stop_signals(deadline):
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the signal interrupts this
+        assert deadline.armed
+        deadline.disarm()
+
+
+def test_stopping_kills_a_local_server_that_does_not_answer(settings: Settings) -> None:
+    process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    supervisor = serve.ServerSupervisor(
+        process,
+        start=lambda: process,
+        stop=lambda p: None,
+        healthy=lambda: True,
+        say=print,
+        give_up=lambda: None,
+    )
+    deadline = serve.StopDeadline(settings, print)
+    deadline.server, deadline.api_url = supervisor, server.local_api_url(server.free_port())
+    deadline.arm()
+    deadline.disarm()
+    assert process.wait(timeout=10) != 0
+
+
+def test_a_runner_that_fails_with_the_server_is_started_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def run_deployments(*_args: object) -> None:
+        calls.append("run")
+        if len(calls) == 1:
+            raise RuntimeError("Runner failed to start: event_emitter\nmore detail")
+
+    monkeypatch.setattr(serve, "run_deployments", run_deployments)
+    monkeypatch.setattr(serve, "wait_until_healthy", lambda *_a: True)
+    said: list[str] = []
+    api = server.PrefectApi("http://127.0.0.1:1/api")
+    serve.keep_serving(settings, [], said.append, api, serve.StopDeadline(settings, print))
+    assert calls == ["run", "run"]
+    assert said == [
+        msg("serve_runner_failed", settings.lang, error="Runner failed to start: event_emitter")
+    ]
+
+
+def test_a_runner_failing_while_serve_stops_is_not_started_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_deployments(*_args: object) -> None:
+        raise RuntimeError("server gone")
+
+    monkeypatch.setattr(serve, "run_deployments", run_deployments)
+    deadline = serve.StopDeadline(settings, print)
+    deadline.arm()
+    with pytest.raises(RuntimeError):
+        serve.keep_serving(settings, [], print, server.PrefectApi("http://x/api"), deadline)
+    deadline.disarm()
+
+
+@pytest.mark.slow
+def test_a_killed_server_is_restarted_and_polls_carry_on(
+    served: tuple[subprocess.Popen[bytes], str, Path], home: Path
+) -> None:
+    import urllib.request
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    process, api_url, log = served
+    port = api_url.split(":")[-1].split("/")[0]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as reply:
+        assert json.load(reply)["api_url"] == api_url, "the UI talks to this server's port"
+
+    [first] = processes_mentioning(f"--port {port}")[:1]
+    os.killpg(os.getpgid(first), signal.SIGKILL)
+    wait_for(
+        lambda: "The Prefect server is back" in log.read_text(errors="replace"),
+        240,
+        "serve to restart its server",
+    )
+    write_csv(home / "inbox" / "forms.csv", "evaluations", [evaluation()])
+    os.utime(home / "inbox" / "forms.csv", (time.time() - 60, time.time() - 60))
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        inbox = client.read_deployment_by_name("ingest-inbox/minyi")
+        run = client.create_flow_run_from_deployment(inbox.id)
+        wait_for(
+            lambda: (s := client.read_flow_run(run.id).state) is not None and s.is_final(),
+            180,
+            "the ingest-inbox run after the restart to finish",
+        )
+        assert client.read_flow_run(run.id).state_name == "Completed"
+    assert not (home / "inbox" / "forms.csv").exists(), "the dropped file was ingested"
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+    assert processes_mentioning(f"--port {port}") == []

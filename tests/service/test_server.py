@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -217,7 +218,8 @@ def test_a_server_already_configured_is_used_not_started(
     monkeypatch.setattr(server, "start_server", _no_server)
     said: list[str] = []
     with server.prefect_api(settings, None, said.append) as used:
-        assert used == url
+        assert used.url == url
+        assert used.supervisor is None
     assert len(said) == 1 and url in said[0]
 
 
@@ -231,3 +233,23 @@ def test_a_configured_server_that_does_not_answer_is_reported(
     with pytest.raises(ServeError) as refused, server.prefect_api(settings, None, print):
         pass
     assert str(refused.value) == both("serve_server_unreachable", url=url)
+
+
+def test_the_ui_talks_to_the_api_on_the_servers_own_port(settings: Settings) -> None:
+    env = server.server_environment(settings, 5123)
+    assert env["PREFECT_SERVER_UI_ENABLED"] == "true"
+    assert env["PREFECT_SERVER_UI_API_URL"] == "http://127.0.0.1:5123/api"
+    assert env["PREFECT_UI_URL"] == "http://127.0.0.1:5123"
+    off = server.server_environment(replace(settings, prefect_ui=False), 5123)
+    assert off["PREFECT_SERVER_UI_ENABLED"] == "false"
+
+
+def test_the_server_gets_the_ui_settings(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    script = "import os; print('ui', os.environ.get('PREFECT_SERVER_UI_API_URL'), flush=True)"
+    monkeypatch.setattr(server, "server_command", lambda port: [sys.executable, "-c", script])
+    assert server.start_server(settings, 5124).wait(timeout=30) == 0
+    log = (tmp_path / "prefect" / "server.log").read_text(encoding="utf-8")
+    assert "ui http://127.0.0.1:5124/api" in log

@@ -204,3 +204,51 @@ def test_status_lines_list_the_files_the_run_will_refuse_with_why(settings: Sett
         msg("status_inbox_refused", "zh", count=1),
         f"  ✗ link.csv  {msg('file_symlink', 'zh')}",
     ]
+
+
+def test_status_looks_at_the_port_serve_is_told_to_use(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("MINYI_PREFECT_PORT", "5125")
+    assert status.status_api_url(settings, None) == "http://127.0.0.1:5125/api"
+    assert status.status_api_url(settings, 5126) == "http://127.0.0.1:5126/api"
+
+
+def test_status_json_has_the_documented_keys(settings: Settings) -> None:
+    runs = [FlowRunInfo("ingest-inbox", "calm-fox", "Completed", JAN_4_22H_UTC, None, None, "r1")]
+    deployments = [DeploymentInfo("ingest-inbox/minyi", False, ["every 15 min"], [JAN_4_22H_UTC])]
+    found = _service(flow_runs=runs, deployments=deployments, refused=2)
+    shown = json.loads(json.dumps(status.status_json(found, settings)))
+    assert set(shown) == {"home", "warehouse", "snapshot", "server", "deployments", "runs", "inbox"}
+    assert shown["home"] == str(settings.home)
+    assert {"url", "up"} <= set(shown["server"])
+    assert shown["server"]["up"] is True
+    assert shown["deployments"] == [
+        {"name": "ingest-inbox/minyi", "next_run": JAN_4_22H_UTC.isoformat(), "paused": False}
+    ]
+    assert shown["runs"] == [
+        {
+            "id": "r1",
+            "flow": "ingest-inbox",
+            "state": "Completed",
+            "started": JAN_4_22H_UTC.isoformat(),
+            "finished": None,
+        }
+    ]
+    assert {"waiting": 0, "refused": 2}.items() <= shown["inbox"].items()
+
+
+def test_status_command_prints_json_without_a_server(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.setenv("PREFECT_API_URL", server.local_api_url(server.free_port()))
+    shown = CliRunner().invoke(app, ["status", "--json"])
+    assert shown.exit_code == 0, shown.output
+    parsed = json.loads(shown.output)
+    assert parsed["server"]["up"] is False
+    assert parsed["snapshot"]["refreshed"] is None

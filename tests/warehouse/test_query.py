@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,6 @@ from typer.testing import CliRunner
 from flows.messages import both
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
-from flows.warehouse.connection import QUERY_GRACE_SECONDS
 from flows.warehouse.export import write_query_output
 from flows.warehouse.query import (
     QueryRefused,
@@ -406,33 +404,6 @@ _LONG_QUERY = textwrap.dedent(
         print("timed out", flush=True)
     """
 )
-
-
-def test_a_run_waits_for_a_query_instead_of_failing_and_says_why(
-    warehouse: Settings,
-) -> None:
-    from flows.warehouse.connection import queries_running, query_lock_path
-
-    quick = replace(warehouse, lock_timeout_seconds=0.5, query_timeout_seconds=3)
-    reader = subprocess.Popen(
-        [sys.executable, "-c", _LONG_QUERY],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "MINYI_HOME": str(warehouse.home)},
-    )
-    try:
-        while not queries_running(query_lock_path(warehouse)):
-            assert reader.poll() is None, "the query ended before it held the warehouse"
-            time.sleep(0.05)
-        told: list[str] = []
-        # Half a second of lock timeout alone would give up: the query's timeout is waited.
-        with open_warehouse(quick, Mode.WRITE, notify=told.append) as con:
-            assert con.execute("select count(*) from meta.runs").fetchone() == (0,)
-    finally:
-        out, _ = reader.communicate(timeout=60)
-    assert out.strip() == "timed out"
-    assert told[0] == both("warehouse_wait_for_query", seconds=3 + QUERY_GRACE_SECONDS)
 
 
 def test_a_query_blocked_by_a_run_says_so_in_one_line(

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py --sizes 100,1000     # by hand
     .venv/bin/python benchmarks/run.py --ci                 # tiny size, for .ci/run
+    .venv/bin/python benchmarks/run.py --latency --latency-ref main   # one subdistrict's waits
 
 Every measurement runs in its own fresh process, so peak memory (VmHWM) is per measurement.
 Inputs are generated once per size into benchmarks/out/cache/. Prints figures; asserts nothing.
@@ -24,9 +25,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.inputs import OUT_DIR, PERIOD, Inputs, ensure_inputs, write_correction
+from benchmarks.latency import measure_latency, print_latency
 
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 GOALS = {"minyi_over_floor": 3.0, "naive_over_minyi": 5.0, "peak_rss_mb": 2048, "correction": 10}
+# Issue 22's goals: the full run against floor + bound, naive/minyi at N=100, one correction.
+GOALS_22 = {"minyi_over_floor_bound": 1.5, "naive_over_minyi": 20.0, "correction": 2.0}
 # minyi's stages that make up the ingest (the rest: metrics, reports).
 INGEST_STAGES = ("prepare", "registry", "read", "validate", "load")
 
@@ -141,6 +145,16 @@ def bound_seconds(entry: dict[str, Any]) -> float:
     return float(floor["seconds"] + entry["bound"]["seconds"] - copies)
 
 
+def bound_cpu_seconds(entry: dict[str, Any]) -> float | None:
+    """:func:`bound_seconds` in CPU seconds, which a busy machine does not inflate; None for
+    results measured before CPU was recorded."""
+    floor, bound = entry["floor"], entry.get("bound", {})
+    if "cpu_stages" not in floor or "cpu_seconds" not in bound:
+        return None
+    copies = floor["cpu_stages"].get("branch_reports", 0.0)
+    return float(floor["cpu_seconds"] + bound["cpu_seconds"] - copies)
+
+
 def print_bound(entry: dict[str, Any]) -> None:
     """The bound's parts, and what the ratio goal leaves for the rest of minyi's work."""
     floor, bound, minyi = entry["floor"], entry["bound"], entry["minyi"]
@@ -158,6 +172,47 @@ def print_bound(entry: dict[str, Any]) -> None:
         f"       floor + bound: {least:.2f} s = {_ratio(least, floor['seconds'])} the floor "
         f"(minyi {_ratio(minyi['seconds'], least)} that); {verdict}"
     )
+
+
+def print_goals(entry: dict[str, Any], cores: int) -> None:
+    """Issue 22's goals for one size, each beside what it is measured against in this run."""
+    minyi = entry["minyi"]
+    lines = []
+    if "bound" in entry:
+        least = bound_seconds(entry)
+        lines.append(
+            f"full run {minyi['seconds']:.2f} s vs floor + bound {least:.2f} s: "
+            f"{_ratio(minyi['seconds'], least)} (goal <= {GOALS_22['minyi_over_floor_bound']}x)"
+        )
+    least_cpu = bound_cpu_seconds(entry)
+    if least_cpu and minyi.get("cpu_seconds"):
+        lines.append(
+            f"in CPU seconds (not inflated by a busy machine): minyi {minyi['cpu_seconds']:.2f}"
+            f" s vs floor + bound {least_cpu:.2f} s: {_ratio(minyi['cpu_seconds'], least_cpu)}"
+        )
+    if minyi.get("cpu_seconds"):
+        used = minyi["cpu_seconds"] / minyi["seconds"]
+        floor = entry["floor"]
+        floor_used = floor.get("cpu_seconds", 0.0) / floor["seconds"] if floor["seconds"] else 0
+        lines.append(
+            f"CPU over the run: {minyi['cpu_seconds']:.2f} s in {minyi['seconds']:.2f} s, "
+            f"{used:.2f} of {cores} cores (the floor: {floor_used:.2f})"
+        )
+    lines.append(
+        f"peak RSS {_mb(minyi['peak_rss_mb'])} MiB (goal <= {_mb(GOALS['peak_rss_mb'])} MiB; "
+        f"the floor {_mb(entry['floor']['peak_rss_mb'])} MiB)"
+    )
+    if "naive" in entry:
+        lines.append(
+            f"naive/minyi {_ratio(entry['naive']['seconds'], minyi['seconds'])} "
+            f"(goal >= {GOALS_22['naive_over_minyi']:.0f}x at N=100)"
+        )
+    if "correction" in entry:
+        lines.append(
+            f"one-file correction {entry['correction']['seconds']:.2f} s "
+            f"(goal <= {GOALS_22['correction']:.0f} s at N=9000)"
+        )
+    print("       issue 22 goals: " + "\n                       ".join(lines))
 
 
 def print_tables(results: dict[str, Any]) -> None:
@@ -185,6 +240,9 @@ def print_tables(results: dict[str, Any]) -> None:
         ingest = sum(minyi["stages"][s] for s in INGEST_STAGES if s in minyi["stages"])
         stages = ", ".join(f"{k} {v:.2f}" for k, v in minyi["stages"].items())
         print(f"       minyi stages (s): {stages}")
+        if "cpu_stages" in minyi:
+            cpu = ", ".join(f"{k} {v:.2f}" for k, v in minyi["cpu_stages"].items())
+            print(f"       minyi stages (CPU s): {cpu}")
         peaks = ", ".join(f"{k} {v:,.0f}" for k, v in minyi.get("peak_mb_by_stage", {}).items())
         if peaks:
             print(f"       minyi peak MiB by the end of each stage: {peaks}")
@@ -195,6 +253,7 @@ def print_tables(results: dict[str, Any]) -> None:
         )
         if "bound" in entry:
             print_bound(entry)
+        print_goals(entry, results["machine"]["cores"])
         if "naive" in entry:
             naive = entry["naive"]
             print(
@@ -246,8 +305,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-bound", action="store_true", help="skip the bound (the contract's least work)"
     )
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="only the fixed costs at one subdistrict: whole minyi commands beside the floors",
+    )
+    parser.add_argument(
+        "--latency-ref", help="with --latency: also time minyi at this git ref (e.g. main)"
+    )
+    parser.add_argument(
+        "--latency-runs", type=int, default=3, help="with --latency: counted runs per command"
+    )
     options = parser.parse_args(argv)
     sizes = [5] if options.ci else sorted({int(s) for s in options.sizes.split(",") if s})
+    if options.latency:
+        sizes = []
 
     results: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds")}
     results["machine"] = machine()
@@ -271,10 +343,16 @@ def main(argv: list[str] | None = None) -> None:
                 bound=not options.no_bound,
             )
         )
-    if not options.no_prefect:
+    if options.latency:
+        print("  fixed costs at one subdistrict ...", flush=True)
+        results["latency"] = measure_latency(workdir, options.latency_ref, options.latency_runs)
+    elif not options.no_prefect:
         print("  Prefect start-up ...", flush=True)
         results["prefect_startup"] = prefect_startup(workdir, again=not options.ci)
-    print_tables(results)
+    if "latency" in results:
+        print_latency(results["latency"])
+    else:
+        print_tables(results)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = OUT_DIR / f"results-{stamp}.json"
     target.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -16,6 +16,7 @@ from flows.messages import both, msg
 from flows.periods import Period, last_closed_period, parse_period, periods_ending_at
 from flows.settings import Settings, load_settings
 from flows.storage import keep_private
+from flows.topics.commands import topics_app
 
 if TYPE_CHECKING:
     from flows.ingest.batch import RunResult
@@ -27,6 +28,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# minyi topics list | check | tag | others: the taxonomy, for organizers editing it.
+app.add_typer(topics_app, name="topics")
 
 Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言 / report language）")]
 
@@ -109,21 +113,50 @@ def _period_or_fail(value: str | None, settings: Settings) -> Period:
     return period
 
 
-def _run_flow(settings: Settings, period: Period, lang: str | None) -> None:
-    from flows.ingest.registry_check import check_registry
-    from flows.service.prefect_env import configure_prefect
+def _taxonomy_or_fail(settings: Settings) -> None:
+    """Stop with one line naming the file and the line when the topic taxonomy is broken."""
+    from flows.topics.taxonomy import TaxonomyError, load_taxonomy
 
+    try:
+        load_taxonomy(settings.topics_path)
+    except TaxonomyError as error:
+        _fail(str(error), 2)
+
+
+def _run_flow(
+    settings: Settings, period: Period, lang: str | None, *, prefect: bool = True
+) -> None:
+    """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
+    ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
+    than such a run takes."""
+    from flows.ingest.registry_check import check_registry
+
+    _taxonomy_or_fail(settings)
     _writable_home(settings)
     # A registry minyi cannot read is named in one line here, not in a task's traceback.
     check_registry(settings.reference_dir)
+    if settings.task_runner == "dask":  # checked even when the run would not need Dask
+        from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
+
+        problem = dask_unreachable(settings)
+        if problem is not None:
+            _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
+    from flows.without_prefect import inbox_is_empty, run_without_prefect
+
+    if not prefect or inbox_is_empty(settings):
+        try:
+            result = run_without_prefect(settings, period, lang)
+        except Exception as error:
+            _fail(both("run_failed", error=error))
+            return
+        _print_result(settings, result)
+        return
+    from flows.service.prefect_env import configure_prefect
 
     configure_prefect(settings)
     from flows.flows import semiannual_run
-    from flows.service.dask import dask_unreachable, with_task_runner, workers_share_the_server
+    from flows.service.dask import with_task_runner, workers_share_the_server
 
-    problem = dask_unreachable(settings)
-    if problem is not None:
-        _fail(both("dask_unreachable", address=settings.dask_address, error=problem))
     try:
         run_flow = with_task_runner(semiannual_run, settings)
         with workers_share_the_server(settings):
@@ -193,12 +226,13 @@ def demo(
     _periods_or_fail(periods)
     settings = _settings()
     _writable_home(settings)
+    _taxonomy_or_fail(settings)
     from flows.demo.generate import generate
 
     last = last_closed_period(tz=settings.timezone)
     written = generate(settings, periods_ending_at(last, periods), seed=seed)
     _say(settings, "generated", files=len(written), path=settings.inbox_dir)
-    _run_flow(settings, last, lang)
+    _run_flow(settings, last, lang, prefect=False)
 
 
 @app.command()
@@ -226,6 +260,7 @@ def ingest(
     for path in files:
         if not path.is_file():
             _fail(both("file_missing", path=path), 2)
+    _taxonomy_or_fail(settings)
     from flows.ingest.batch import ingest as ingest_files
 
     _print_result(settings, ingest_files(settings, [p.resolve() for p in files]))
@@ -279,6 +314,11 @@ def query(
     if not settings.warehouse_path.exists():
         _fail(both("warehouse_missing", path=settings.warehouse_path))
     try:
+        if output is None and output_format == "table":
+            from flows.warehouse.query import show_query
+
+            show_query(settings, statement, timeout)
+            return
         frame = run_query(settings, statement, timeout)
     except QueryRefused as refused:
         _fail(str(refused), 2)
@@ -309,13 +349,9 @@ def query(
         from flows.warehouse.query import spreadsheet_safe
 
         sys.stdout.write(spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n"))
-    elif output_format == "json":
+    else:
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
-        from flows.warehouse.query import render_table
-
-        render_table(frame)
 
 
 @app.command()
@@ -380,6 +416,7 @@ def rebuild() -> None:
     """从归档重建仓库（与逐次载入结果相同）/ rebuild the warehouse from the archive."""
     settings = _settings()
     _writable_home(settings)
+    _taxonomy_or_fail(settings)
     from flows.ingest.rebuild import rebuild as rebuild_warehouse
 
     summary = rebuild_warehouse(settings)

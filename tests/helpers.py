@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -186,10 +187,24 @@ def return_fixed_workbook(settings: Settings) -> Path:
     book = openpyxl.load_workbook(workbook)  # the organizer fixes the rating, keeps the rest
     sheet = book.worksheets[0]
     column = [c.value for c in sheet[1]].index("服务态度") + 1
-    assert sheet.cell(row=2, column=column).value == "9"
-    sheet.cell(row=2, column=column).value = "4"
+    # The row sits where it was in e.csv; the rating is a number, chosen from its dropdown.
+    (row,) = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, column).value is not None]
+    assert sheet.cell(row=row, column=column).value == 9
+    sheet.cell(row=row, column=column).value = int(dropdown_choices(book, sheet, row, column)[3])
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     book.save(settings.inbox_dir / workbook.name)
     summary = ingest(settings, [settings.inbox_dir / workbook.name]).summary
     assert (summary.rows_loaded, summary.rows_quarantined) == (1, 0)
     return workbook
+
+
+def dropdown_choices(book: Any, sheet: Any, row: int, column: int) -> list[str]:
+    """The values a cell's dropdown (list data validation) offers, read from its range."""
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(column)}{row}"
+    (validation,) = [v for v in sheet.data_validations.dataValidation if cell in v.sqref]
+    assert validation.type == "list"
+    source, cells = validation.formula1.split("!")
+    first, last = cells.replace("$", "").split(":")
+    return [str(c[0].value) for c in book[source.strip("='")][f"{first}:{last}"]]

@@ -92,3 +92,26 @@ def test_minyi_ingest_loads_publishes_and_prints_as_a_run_does(
     assert "1 row(s) loaded, 1 row(s) quarantined" in result.output
     assert list((published / "evaluations").glob("office=*/period=2026H1/*.parquet"))
     assert forms.exists(), "a file named on the command line stays where it is"
+
+
+@pytest.mark.parametrize("command", [["ingest", "FORMS"], ["rebuild"], ["run"]])
+def test_a_broken_taxonomy_stops_a_command_with_one_line_naming_file_and_line(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from tests.helpers import evaluation, write_csv
+
+    broken = tmp_path / "topics.csv"
+    broken.write_text("topic,name_zh,name_en,keywords\nparking,停车交通,,停车\n", encoding="utf-8")
+    monkeypatch.setenv("MINYI_TOPICS", str(broken))
+    forms = write_csv(tmp_path / "forms.csv", "evaluations", [evaluation()])
+    arguments = [str(forms) if part == "FORMS" else part for part in command]
+
+    result = CliRunner().invoke(cli.app, arguments)
+
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert str(broken) in lines[0] and "第 2 行" in lines[0] and "line 2" in lines[0]
+    assert not settings.warehouse_path.exists(), "nothing was loaded"

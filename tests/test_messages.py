@@ -20,6 +20,7 @@ from flows.compile_messages import CatalogueError, compile_catalogues, compiled_
 from flows.datasets import HEARING_KINDS, KINDS, ORG_KINDS, RATING_ITEMS, ROLES
 from flows.ingest.normalise import _PARSERS
 from flows.messages import DOMAINS, LANGS, LOCALE_DIR, MESSAGES, both, msg
+from flows.reports.columns import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = ROOT / "flows"
@@ -206,6 +207,11 @@ def literal_keys() -> dict[str, list[str]]:
         for constant in constants:
             where = f"{path.relative_to(ROOT)}:{constant.lineno}"
             found.setdefault(str(constant.value), []).append(where)
+    # Report columns are labelled from their table: each entry names report.col.<key>.
+    for key, spec in COLUMNS.items():
+        found.setdefault(f"report.col.{key}", []).append("flows/reports/columns.py")
+        if spec.note:
+            found.setdefault(spec.note, []).append("flows/reports/columns.py")
     return found
 
 

@@ -49,6 +49,8 @@ from flows.privacy import load_key, redact_validation
 from flows.service.runlock import run_lock
 from flows.settings import Settings
 from flows.storage import writing
+from flows.topics.tagging import tag_opinions
+from flows.topics.taxonomy import load_taxonomy
 from flows.warehouse import Mode, open_warehouse, sql
 from flows.warehouse.publish import publish
 
@@ -397,12 +399,15 @@ def ingest(
     period: Period | None = None,
 ) -> RunResult:
     """Read, validate, load and archive ``paths`` in bounded batches, holding the run lock,
-    then publish: what ``minyi run``, the inbox poll and ``minyi ingest`` all do.
+    tag the opinions by topic, then publish: what ``minyi run``, the inbox poll and
+    ``minyi ingest`` all do.
 
     ``steps`` default to plain calls recording ``period``. The outcomes keep each file's
-    counts; its rows are let go once its batch is committed.
+    counts; its rows are let go once its batch is committed. The topic taxonomy is read
+    first: a broken file (TaxonomyError) stops the run before anything is loaded.
     """
     steps = steps or PlainSteps(period=period)
+    taxonomy = load_taxonomy(settings.topics_path)
     summaries: list[LoadSummary] = []
     outcomes: list[FileOutcome] = []
     with run_lock(settings.home, settings.lock_timeout_seconds):
@@ -410,6 +415,7 @@ def ingest(
         for summary, loaded in in_batches(context, paths, steps):
             summaries.append(summary)
             outcomes.extend(loaded)
+        tag_opinions(settings, taxonomy)
         steps.publish(settings)
     return RunResult(context.run_id, period, combine(summaries), outcomes)
 

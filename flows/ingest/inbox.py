@@ -10,10 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from flows.ingest.readers import FileRejected, file_format
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.ingest.readers import FileRejected
 
 TEMPORARY_NAMES = ("~$", ".~", ".tmp", ".part", ".crdownload", ".swp")
 
@@ -148,6 +150,8 @@ def foreseen_refusal(path: Path, settings: Settings) -> FileRejected | None:
     """The refusal the run will record for ``path`` without reading past its first bytes (a
     link, not a regular file, empty, too large, not a table format), or None when only
     reading it can tell."""
+    from flows.ingest.readers import FileRejected, file_format  # kept out of status's imports
+
     refused = refusal(path)
     if refused is not None:
         return refused
@@ -188,6 +192,9 @@ def safe_file_name(name: str) -> str:
 
 def refusal(path: Path) -> FileRejected | None:
     """Why ``path`` must not be read at all (a symbolic link, not a regular file), or None."""
+    # Imported here: the readers bring pandas, which ``minyi status`` (the backlog) need not.
+    from flows.ingest.readers import FileRejected
+
     if path.is_symlink():
         return FileRejected("file_symlink")
     if path.exists() and not path.is_file():

@@ -20,6 +20,8 @@ from flows.ingest.load import (
 )
 from flows.service.runlock import run_lock
 from flows.settings import Settings
+from flows.topics.tagging import tag_opinions
+from flows.topics.taxonomy import load_taxonomy
 from flows.warehouse import Mode, open_warehouse
 
 
@@ -62,7 +64,9 @@ def complete_manifest(settings: Settings) -> bool:
 
 
 def rebuild(settings: Settings) -> LoadSummary:
-    """Recreate the warehouse from the archive alone; equal to the incremental result."""
+    """Recreate the warehouse from the archive alone; equal to the incremental result
+    (opinions tagged with the taxonomy as it is now)."""
+    taxonomy = load_taxonomy(settings.topics_path)
     with run_lock(settings.home, settings.lock_timeout_seconds):
         target = replace(settings, warehouse_name=settings.warehouse_name + ".rebuild")
         for leftover in (target.warehouse_path, Path(f"{target.warehouse_path}.wal")):
@@ -72,6 +76,7 @@ def rebuild(settings: Settings) -> LoadSummary:
         steps = PlainSteps(names=dict(files), archive=False)
         batches = in_batches(context, [p for p, _ in files], steps)
         summary = combine([summary for summary, _ in batches])
+        tag_opinions(target, taxonomy)
         os.replace(target.warehouse_path, settings.warehouse_path)
         Path(f"{settings.warehouse_path}.wal").unlink(missing_ok=True)
     return summary

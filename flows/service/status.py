@@ -7,30 +7,24 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.filters import (
-    DeploymentFilter,
-    DeploymentFilterId,
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-)
-from prefect.client.schemas.objects import FlowRun, StateType
-from prefect.client.schemas.sorting import FlowRunSort
-from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.ingest.inbox import InboxSplit, inbox_backlog, safe_file_name
 from flows.messages import msg
 from flows.privacy import mask_personal_numbers
-from flows.service.schedules import FLOW_NAMES, deployment_ids, deployment_name
 from flows.service.server import DEFAULT_PORT, chosen_port, is_healthy, local_api_url, state_file
 from flows.settings import Settings
 from flows.warehouse import Mode, WarehouseLocked, open_warehouse, sql
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRun
+
+# Prefect (about 0.7 s to import) is imported only when a server answers: without one,
+# status reads only the warehouse and the inbox.
 
 
 @dataclass(frozen=True)
@@ -81,6 +75,19 @@ def status_api_url(settings: Settings, port: int | None) -> str:
 
 def read_deployments(client: SyncPrefectClient, name: str) -> list[DeploymentInfo]:
     """This office's deployments with their schedules and next three scheduled runs."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.service.schedules import FLOW_NAMES
+
     infos = []
     for flow_name in FLOW_NAMES:
         try:
@@ -116,6 +123,18 @@ def _describe_schedule(schedule: Any) -> str:
 
 def read_recent_runs(client: SyncPrefectClient, name: str, limit: int = 5) -> list[FlowRunInfo]:
     """The latest started runs of this office's deployments, newest first."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from flows.service.schedules import deployment_ids
+
     ids = deployment_ids(client, name)
     if not ids:
         return []
@@ -164,6 +183,11 @@ def service_status(settings: Settings, port: int | None = None) -> ServiceStatus
     deployments: list[DeploymentInfo] = []
     flow_runs: list[FlowRunInfo] = []
     if server_up:
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.service.schedules import deployment_name
+
         with (
             temporary_settings(updates={PREFECT_API_URL: api_url}),
             get_client(sync_client=True) as client,

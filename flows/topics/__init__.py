@@ -20,6 +20,11 @@ offline, and fast on 100,000 opinions (see ``benchmarks/topics.py``):
 - ``words(text)``: the jieba segmentation used throughout (community terms from
   ``data/topics-userdict.txt``).
 
+Beside the library: :mod:`flows.topics.model` (the naive Bayes ``classify`` asks about what
+no keyword marks), :mod:`flows.topics.tagging` (keeps the warehouse's opinion tags current;
+called by every ingest and rebuild), :mod:`flows.topics.section` (the report section's
+figures), :mod:`flows.topics.commands` (``minyi topics``).
+
 ``python -m flows.topics check [FILE]`` checks a taxonomy file and its examples;
 ``python -m flows.topics tag [FILE] < opinions.txt`` tags one opinion a line.
 """

@@ -5,8 +5,10 @@ taxonomy, segmented the same way, is looked for as a run of whole words inside o
 A term inside a longer term that matched (医院 in 大医院) does not count. A word the
 dictionary joined and no term matched whole (楼梯扶手, 零工市场) counts the longest terms it
 begins and ends with. Each topic scores 2 points per distinct keyword and 1 per distinct
-hint; the opinion gets every topic with 2 points or more, highest first, else the fallback
-topic (其他). An opinion that says nothing (blank, 无, 没有意见) gets no topic.
+hint; the opinion gets every topic with 2 points or more, highest first. One that no topic
+reaches goes to a small naive Bayes (:mod:`flows.topics.model`), trained on labelled
+opinions, which names one topic or the fallback (其他); without training opinions it is the
+fallback. An opinion that says nothing (blank, 无, 没有意见) gets no topic.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flows.topics.model import NaiveBayes, model_for
 from flows.topics.taxonomy import Taxonomy
 from flows.topics.tokens import clauses, is_term, load_stopwords, normalise, segment, words
 
@@ -146,7 +149,9 @@ def _scores(hits: dict[int, list[Term]]) -> dict[int, int]:
     }
 
 
-def _topics(text: str, taxonomy: Taxonomy, found: Matcher) -> list[str]:
+def _topics(
+    text: str, taxonomy: Taxonomy, found: Matcher, model: NaiveBayes | None = None
+) -> list[str]:
     if says_nothing(text):
         return []
     scores = _scores(term_hits(text, found))
@@ -156,21 +161,25 @@ def _topics(text: str, taxonomy: Taxonomy, found: Matcher) -> list[str]:
     )
     if ranked:
         return [taxonomy.topics[position].code for position in ranked]
-    return [taxonomy.fallback]
+    guess = model.predict(text) if model is not None else None
+    return [guess or taxonomy.fallback]
 
 
-def classify(texts: Sequence[str], taxonomy: Taxonomy) -> list[list[str]]:
+def classify(texts: Sequence[str], taxonomy: Taxonomy, *, learned: bool = True) -> list[list[str]]:
     """The topic codes of each text, strongest first; [] for a text that says nothing.
 
-    Identical texts are segmented once.
+    With ``learned`` (the default), an opinion no keyword marks goes to the naive Bayes of
+    :mod:`flows.topics.model`; without, it is the fallback (其他). Identical texts are
+    segmented once.
     """
     found = matcher(taxonomy)
+    model = model_for(taxonomy) if learned else None
     seen: dict[str, list[str]] = {}
     result: list[list[str]] = []
     for text in texts:
         topics = seen.get(text)
         if topics is None:
-            topics = seen[text] = _topics(text, taxonomy, found)
+            topics = seen[text] = _topics(text, taxonomy, found, model)
         result.append(list(topics))
     return result
 

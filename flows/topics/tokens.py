@@ -21,10 +21,12 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-
-import jieba
+from typing import TYPE_CHECKING
 
 from flows.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    import jieba
 
 USER_DICTIONARY = REPO_ROOT / "data" / "topics-userdict.txt"
 STOPWORDS = REPO_ROOT / "data" / "topics-stopwords.txt"
@@ -41,7 +43,12 @@ _clause_cache: dict[str, tuple[str, ...]] = {}
 
 
 def _build(user_dictionary: Path) -> jieba.Tokenizer:
-    """A jieba tokenizer with the user dictionary, built quietly with its cache in a temp dir."""
+    """A jieba tokenizer with the user dictionary, built quietly with its cache in a temp dir.
+
+    jieba is imported here, on first use: its import (about half a second) is not paid by
+    the ``minyi`` commands that never segment text."""
+    import jieba
+
     log = logging.getLogger("jieba")
     level = log.level
     log.setLevel(logging.CRITICAL + 1)

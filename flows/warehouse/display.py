@@ -8,12 +8,13 @@ hold one (a comment of 190 million characters): reports and query output show it
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:  # imported where used: `minyi query` prints most results without them
+    import pandas as pd
+    import pyarrow as pa
 
 # Excel's cell limit: nothing longer can be shown in a workbook cell either.
 DISPLAY_CHARS: Final = 32_767
@@ -46,6 +47,9 @@ def _shown(value: object, limit: int) -> object:
 
 def cut_long_text(table: pa.Table, limit: int = DISPLAY_CHARS) -> pa.Table:
     """An Arrow table with every text longer than ``limit`` characters cut, ellipsis last."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     for index, field in enumerate(table.schema):
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
@@ -69,6 +73,8 @@ def cut_text(value: object, limit: int = DISPLAY_CHARS) -> object:
 
 def cut_long_frame(frame: pd.DataFrame, limit: int = DISPLAY_CHARS) -> pd.DataFrame:
     """Rows with every text longer than ``limit`` characters cut (a copy when any is)."""
+    import pandas as pd
+
     cut = frame
     for index in range(frame.shape[1]):
         values = frame.iloc[:, index]

@@ -22,6 +22,9 @@ from flows.warehouse.query import spreadsheet_safe, spreadsheet_safe_arrow
 
 EXPORT_FORMATS = ("parquet", "csv")
 CORE_TABLES = ("evaluations", "hearings", "branch_reports")
+# Metric views holding free text, exported by their own statement without it (as evaluations
+# are exported without their comments).
+TEXT_VIEWS = {"metrics.opinions": "export/opinions"}
 QUERY_OUTPUT_SUFFIXES = (".csv", ".parquet", ".xlsx")
 # Excel must show text exactly as stored: no formulas, no numbers from digit strings, no links.
 _XLSX_OPTIONS = {
@@ -56,7 +59,10 @@ def period_tables(con: duckdb.DuckDBPyConnection, period: Period) -> Iterator[tu
     for table in CORE_TABLES:
         yield table, con.sql(sql(f"export/{table}"), params=[text]).to_arrow_table()
     for view in metric_views(con):
-        rows = con.sql(sql("export/metric_view"), params=[view, text]).to_arrow_table()
+        if view in TEXT_VIEWS:
+            rows = con.sql(sql(TEXT_VIEWS[view]), params=[text]).to_arrow_table()
+        else:
+            rows = con.sql(sql("export/metric_view"), params=[view, text]).to_arrow_table()
         yield view.replace(".", "_"), rows
 
 

@@ -121,6 +121,7 @@ def build_city_warehouse(
     """Build (replace) a city DuckDB from every office's published files; rows per table.
 
     The metric views read the targets of ``settings`` (the city's), defaults when None.
+    Opinions are tagged by topic once it is built (``flows.topics.tagging.tag_opinions``).
     """
     fresh = target.with_name(f"{target.name}.building")
     for leftover in (fresh, Path(f"{fresh}.wal")):

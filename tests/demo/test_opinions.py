@@ -43,3 +43,15 @@ def test_texts_depend_only_on_the_generator_given() -> None:
     random.seed(99)
     assert draw(5) == first
     assert draw(6) != first
+
+
+def test_the_demo_opinions_reach_every_topic_of_the_shipped_taxonomy() -> None:
+    from flows.settings import DEFAULT_TOPICS
+    from flows.topics import classify, load_taxonomy
+
+    taxonomy = load_taxonomy(DEFAULT_TOPICS)
+    rng = random.Random(7)
+    texts = {evaluation_comment(rng, tone) for tone in TONES for _ in range(500)}
+    texts |= {hearing_topic(rng, kind) for kind in HEARING_KINDS for _ in range(300)}
+    tagged = {code for topics in classify(sorted(texts), taxonomy) for code in topics}
+    assert tagged >= set(taxonomy.codes) - {taxonomy.fallback}

@@ -84,3 +84,20 @@ def test_export_csv_to_a_chosen_folder(warehouse: Settings, tmp_path: Path) -> N
 def test_export_refuses_unknown_format(warehouse: Settings) -> None:
     with pytest.raises(ValueError, match="parquet"):
         export_period(warehouse, Period(2026, 1), "xlsx")
+
+
+def test_export_holds_the_opinion_topics_and_the_opinions_without_their_text(
+    warehouse: Settings,
+) -> None:
+    from flows.topics.tagging import tag_opinions
+
+    tag_opinions(warehouse)
+    written = export_period(warehouse, Period(2026, 1), "parquet")
+
+    counts = {t.name: t.rows for t in written}
+    assert counts["metrics_opinions"] == 1  # the one current 2026H1 form with a comment
+    opinions = pq.read_table(warehouse.home / "exports" / "2026H1" / "metrics_opinions.parquet")
+    assert "text" not in opinions.column_names
+    assert opinions.column("topics").to_pylist() == ["other"]
+    topics = pq.read_table(warehouse.home / "exports" / "2026H1" / "metrics_opinion_topics.parquet")
+    assert topics.column("opinions").to_pylist() == [1, 1]  # C1 and all communities

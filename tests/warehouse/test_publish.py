@@ -13,6 +13,7 @@ from flows.ingest.batch import ingest
 from flows.periods import Period
 from flows.privacy import load_key
 from flows.settings import Settings, load_settings
+from flows.topics.tagging import tag_opinions
 from flows.warehouse import Mode, open_warehouse, sql_names
 from flows.warehouse.publish import build_city_warehouse, publish, publish_office
 from tests.warehouse_state import query
@@ -78,6 +79,7 @@ def test_city_warehouse_equals_one_warehouse_with_both_offices(tmp_path: Path) -
     city = load_settings(env={}, home=tmp_path / "city")
     city.home.mkdir()
     counts = build_city_warehouse(publish_dir, city.warehouse_path, city)
+    tag_opinions(city)  # opinions are tagged where they are read, as after an ingest
     assert counts["core.evaluations"] > 0
     assert (publish_dir / "evaluations" / "office=S0001" / "period=2026H1").is_dir()
     assert _metrics(city) == _metrics(both)

@@ -22,7 +22,13 @@ from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
 from flows.warehouse.connection import QUERY_GRACE_SECONDS
 from flows.warehouse.export import write_query_output
-from flows.warehouse.query import QueryRefused, QueryTimedOut, run_query
+from flows.warehouse.query import (
+    QueryRefused,
+    QueryTimedOut,
+    render_table,
+    run_query,
+    show_query,
+)
 from tests.helpers import evaluation, write_csv
 from tests.warehouse_fixtures import make_warehouse
 
@@ -90,6 +96,41 @@ def test_writes_and_file_access_are_refused(warehouse: Settings, statement: str)
 @pytest.mark.parametrize("statement", ALLOWED.values(), ids=ALLOWED.keys())
 def test_reads_are_allowed(warehouse: Settings, statement: str) -> None:
     assert isinstance(run_query(warehouse, statement), pd.DataFrame)
+
+
+@pytest.mark.parametrize("statement", REFUSED.values(), ids=REFUSED.keys())
+def test_the_printed_table_refuses_what_the_frame_refuses(
+    warehouse: Settings, statement: str
+) -> None:
+    with pytest.raises(QueryRefused):
+        show_query(warehouse, statement)
+
+
+PRINTED = {
+    # EXPLAIN ANALYZE prints the time each step took: no two runs print the same
+    **{name: statement for name, statement in ALLOWED.items() if "analyze" not in name},
+    "alike_types_with_nulls": "select 1 as a, null::int as b, 2::bigint as c, 1.5 as d, "
+    "'x' as s, true as t, null::boolean as tn, 'nan'::double as n, 3::utinyint as u "
+    "union all select 2, 3, null, null, null, null, false, -0.25, null",
+    "dates_and_decimals": "select date '2026-01-05' as d, 1.50::decimal(5, 2) as m, "
+    "0.1::float as f, timestamp '2026-01-05 08:00' as t, 'x' as s",
+}
+
+
+@pytest.mark.parametrize("statement", PRINTED.values(), ids=PRINTED.keys())
+def test_the_printed_table_is_the_frames_table(
+    warehouse: Settings,
+    statement: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``minyi query`` prints without pandas where it can: the same text as the frame's."""
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that no cell is cut short
+    render_table(run_query(warehouse, statement))
+    expected = capsys.readouterr().out
+    show_query(warehouse, statement)
+    assert capsys.readouterr().out == expected
+    assert "…" not in expected
 
 
 def test_refused_statements_change_nothing(warehouse: Settings) -> None:
@@ -405,6 +446,7 @@ def test_a_query_blocked_by_a_run_says_so_in_one_line(
         raise WarehouseLocked(both("warehouse_locked_gave_up", seconds=60))
 
     monkeypatch.setattr("flows.warehouse.query.run_query", locked)
+    monkeypatch.setattr("flows.warehouse.query.show_query", locked)  # the table output's path
     with run_lock(warehouse.home, 1):
         result = CliRunner().invoke(app, ["query", "select 1"])
     assert result.exit_code == 1

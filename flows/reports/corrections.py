@@ -1,0 +1,532 @@
+"""Corrections workbooks: one per file with quarantined rows, for organizers to fix and drop
+back into the inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from flows.datasets import COLUMNS, HEARING_KINDS, KINDS, ROLES, VERDICTS
+from flows.datasets import Column as DatasetColumn
+from flows.messages import both, msg
+from flows.reports.cells import (
+    XLSX_OPTIONS,
+    column_widths,
+    safe_cell,
+    sheet_name,
+)
+from flows.reports.context import (
+    Context,
+    query_rows,
+    write_text,
+)
+from flows.warehouse import sql
+
+CORRECTION_SHEET = "_minyi_correction"
+_CORRECTIONS_STEM = re.compile(r"\.corrections(?:\.[a-z]{2})?$")
+FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+# Bump when the layout of corrections workbooks changes in a way their content digest would not
+# see (formats are in it already): an unchanged workbook is otherwise left as it is on disk.
+_CORRECTIONS_LAYOUT = 2  # 2: rows at their original row, in sheets named as the original's
+_CORRECTION_FORMATS: dict[str, dict[str, object]] = {
+    "header": {"bold": True, "bg_color": "#DDE6F0", "border": 1},
+    "flagged": {"bg_color": "#FFF2A8"},
+    "problem": {"text_wrap": True, "font_color": "#9C0006"},
+}
+# What was written, per language, so that a later run skips workbooks whose content is the same.
+_CORRECTIONS_MANIFEST = ".minyi-corrections.{lang}.json"
+# Past this many corrections workbooks, worker processes bring the rest up to date (see
+# _CorrectionWriter), this many to a task.
+PARALLEL_CORRECTIONS = 100
+_CORRECTIONS_PER_TASK = 50
+# At most this many worker processes (about 55 MiB each): memory stays bounded on large hosts.
+MAX_CORRECTION_WORKERS = 4
+# Rows fetched from DuckDB at a time when they are streamed.
+_FETCH_ROWS = 10_000
+# The hidden sheet holding the dropdowns' values (hidden sheets are not read back as data).
+LISTS_SHEET = "_minyi_lists"
+# Registry names (communities, organisations) get a dropdown up to this many; past it the
+# list would weigh on every workbook, and the rule checks the name when it comes back.
+LISTED_NAMES = 2_000
+# Dataset columns with a closed vocabulary, by the list that holds it.
+_VOCABULARY_OF = {
+    "role": "role",
+    "verdict": "verdict",
+    "kind": "hearing_kind",
+    "took_part": "yes_no",
+    "community": "community",
+    "org": "org",
+}
+_CLOSED_LISTS = {
+    "role": list(ROLES),
+    "verdict": list(VERDICTS),
+    "hearing_kind": list(HEARING_KINDS),
+    "yes_no": ["是", "否"],
+    "rating": ["1", "2", "3", "4", "5"],
+}
+
+
+@dataclass
+class _CorrectionRow:
+    sheet: str
+    row_number: int
+    values: dict[str, Any]
+    problems: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _CorrectionSheet:
+    """One sheet of a corrections workbook as plain data: everything written into it."""
+
+    name: str
+    labels: list[str]
+    help: str
+    rows: list[list[str | int]]  # the row's values (whole numbers as numbers), then its problem
+    flagged: list[list[tuple[int, str]]]  # per row: (column, reason) of each cell to fix
+    widths: list[int]
+    # Where each row goes (0-based sheet row): the row it had in the original file, so that a
+    # row number in this workbook is one in the original too.
+    positions: list[int] = field(default_factory=list)
+    dropdowns: list[tuple[int, str]] = field(default_factory=list)  # (column, list name)
+
+
+def _correction_files(
+    ctx: Context,
+) -> Iterator[tuple[str, str, dict[str, list[_CorrectionRow]]]]:
+    """Quarantined rows file by file: (file hash, file name, rows by dataset kind). Rows are
+    fetched in chunks, so that only one file's rows are held at a time."""
+    # A cursor of its own: the caller may query the warehouse between two files.
+    with ctx.con.cursor() as cursor:
+        cursor.execute(sql("reports/correction_rows"), [ctx.period])
+        names = [d[0] for d in cursor.description or []]
+        file_hash, file_name = "", ""
+        by_kind: dict[str, list[_CorrectionRow]] = defaultdict(list)
+        while chunk := cursor.fetchmany(_FETCH_ROWS):
+            for values in chunk:
+                r = dict(zip(names, values, strict=True))
+                if r["kind"] not in KINDS:
+                    continue
+                if r["file_hash"] != file_hash:  # the query keeps each file's rows together
+                    if by_kind:
+                        yield file_hash, file_name, by_kind
+                    file_hash, file_name = r["file_hash"], str(r["file_name"])
+                    by_kind = defaultdict(list)
+                row_values = json.loads(r["row_values"]) if r["row_values"] else {}
+                problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
+                by_kind[r["kind"]].append(
+                    _CorrectionRow(
+                        str(r["sheet"] or ""), int(r["row_number"]), dict(row_values), problems
+                    )
+                )
+    if by_kind:
+        yield file_hash, file_name, by_kind
+
+
+def _correction_path(
+    folder: Path, file_name: str, file_hash: str, taken: set[str], lang: str = "zh"
+) -> Path:
+    """``<stem>.corrections.xlsx`` in Chinese, ``<stem>.corrections.<lang>.xlsx`` otherwise;
+    the source file's short hash is added when another file of the half-year has the stem.
+    """
+    stem = FILE_NAME_BAD.sub("_", Path(file_name.replace("\\", "/")).stem).strip(" .") or "file"
+    # A corrections workbook's own rejects update that workbook: named after the original file.
+    stem = _CORRECTIONS_STEM.sub("", stem) or stem
+    suffix = ".corrections.xlsx" if lang == "zh" else f".corrections.{lang}.xlsx"
+    name = f"{stem}{suffix}"
+    if name.lower() in taken:
+        name = f"{stem}-{file_hash[:8]}{suffix}"
+    taken.add(name.lower())
+    return folder / name
+
+
+def _problem_text(row: _CorrectionRow, lang: str) -> str:
+    reasons = "；".join(
+        " ".join(filter(None, [p[f"reason_{lang}"], p[f"action_{lang}"]])) for p in row.problems
+    )
+    sheet = row.sheet or "CSV"
+    return msg(
+        "report.correction.row_problem", lang, row=row.row_number, sheet=sheet, reasons=reasons
+    )
+
+
+def _cell(column: DatasetColumn, value: object) -> str | int:
+    """A value as the organizer sees it: whole numbers (counts, ratings) as numbers, so that
+    a spreadsheet sums and checks them; everything else as the text that was read."""
+    text = "" if value is None else str(value)
+    if column.kind in ("int", "rating") and _WHOLE.fullmatch(text.strip()):
+        return int(float(text))
+    return text
+
+
+_WHOLE = re.compile(r"[+-]?\d{1,15}(?:\.0+)?")
+
+
+def _dropdown(column: DatasetColumn, lists: Mapping[str, Sequence[str]]) -> str | None:
+    """The list a column's cells choose from, if it has one with values."""
+    name = "rating" if column.kind == "rating" else _VOCABULARY_OF.get(column.name)
+    return name if name and lists.get(name) else None
+
+
+def _positions(rows: Sequence[_CorrectionRow]) -> list[int]:
+    """Each row at the row it had in the original (under the header in row 1); one after
+    another when the numbers cannot be kept (two rows with one number)."""
+    numbers = [row.row_number - 1 for row in rows]
+    if all(n >= 1 for n in numbers) and len(set(numbers)) == len(numbers):
+        return numbers
+    return list(range(1, len(rows) + 1))
+
+
+def _correction_sheets(
+    rows_by_kind: Mapping[str, Sequence[_CorrectionRow]],
+    lang: str,
+    lists: Mapping[str, Sequence[str]] | None = None,
+) -> list[_CorrectionSheet]:
+    """The sheets of a corrections workbook: one per sheet of the original (named as it is)
+    and dataset kind, each row where it was in the original."""
+    sheets: list[_CorrectionSheet] = []
+    taken: set[str] = set()
+    lists = _CLOSED_LISTS if lists is None else lists
+    for kind, kind_rows in rows_by_kind.items():
+        by_sheet: dict[str, list[_CorrectionRow]] = defaultdict(list)
+        for row in kind_rows:
+            by_sheet[row.sheet].append(row)
+        for original, unsorted in by_sheet.items():
+            rows = sorted(unsorted, key=lambda r: r.row_number)
+            title = msg("report.correction.sheet", lang)
+            if len(rows_by_kind) > 1:
+                title += " " + msg(f"report.source.{kind}", lang)
+            columns = COLUMNS[kind]  # type: ignore[index]
+            labels = [c.zh if lang == "zh" else c.name for c in columns]
+            labels.append(both("report.col.problem"))
+            table: list[list[str | int]] = []
+            flagged: list[list[tuple[int, str]]] = []
+            for row in rows:
+                bad = {p["column_name"]: p for p in row.problems if p["column_name"]}
+                cells = [_cell(c, row.values.get(c.name)) for c in columns]
+                table.append([*cells, _problem_text(row, lang)])
+                flagged.append(
+                    [
+                        (col, str(bad[c.name][f"reason_{lang}"]))
+                        for col, c in enumerate(columns)
+                        if c.name in bad
+                    ]
+                )
+            widths = [
+                width if col < len(columns) else min(width, 70)
+                for col, width in enumerate(column_widths(labels, table))
+            ]
+            dropdowns = [
+                (col, name)
+                for col, c in enumerate(columns)
+                if (name := _dropdown(c, lists)) is not None
+            ]
+            sheets.append(
+                _CorrectionSheet(
+                    sheet_name(original or title, taken),
+                    labels,
+                    msg("report.correction.help", lang),
+                    table,
+                    flagged,
+                    widths,
+                    _positions(rows),
+                    dropdowns,
+                )
+            )
+    return sheets
+
+
+def _correction_digest(
+    file_hash: str,
+    sheets: Sequence[_CorrectionSheet],
+    lists: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """sha256 of everything a corrections workbook is made of, and of how it is laid out."""
+    content = [
+        _CORRECTIONS_LAYOUT,
+        xlsxwriter.__version__,
+        XLSX_OPTIONS,
+        _CORRECTION_FORMATS,
+        CORRECTION_SHEET,
+        file_hash,
+        [[getattr(sheet, f.name) for f in fields(sheet)] for sheet in sheets],
+        {name: lists[name] for sheet in sheets for _col, name in sheet.dropdowns} if lists else {},
+    ]
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_correction_sheets(
+    path: Path,
+    file_hash: str,
+    sheets: Sequence[_CorrectionSheet],
+    lists: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
+    """Write a corrections workbook (replacing ``path`` only once it is complete)."""
+    tmp = path.with_name(path.name + ".tmp")
+    workbook = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+    header = workbook.add_format(_CORRECTION_FORMATS["header"])
+    flagged = workbook.add_format(_CORRECTION_FORMATS["flagged"])
+    problem = workbook.add_format(_CORRECTION_FORMATS["problem"])
+    ranges = _dropdown_ranges(sheets, lists or {})
+    for spec in sheets:
+        sheet = workbook.add_worksheet(spec.name)
+        last = len(spec.labels) - 1  # the problem column
+        for col, label in enumerate(spec.labels):
+            sheet.write_string(0, col, label, header)
+        sheet.write_comment(0, last, spec.help)
+        positions = spec.positions or list(range(1, len(spec.rows) + 1))
+        for r, cells, bad in zip(positions, spec.rows, spec.flagged, strict=True):
+            reasons = dict(bad)
+            for col, value in enumerate(cells[:-1]):
+                if col in reasons:
+                    safe_cell(sheet, r, col, value, flagged)
+                    sheet.write_comment(r, col, reasons[col])
+                else:
+                    safe_cell(sheet, r, col, value, None)
+            safe_cell(sheet, r, last, cells[-1], problem)
+        for col, width in enumerate(spec.widths):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+        bottom = max(positions, default=0)
+        sheet.autofilter(0, 0, bottom, last)
+        for col, name in spec.dropdowns:
+            sheet.data_validation(1, col, max(bottom, 1), col, ranges[name])
+    marker = workbook.add_worksheet(CORRECTION_SHEET)
+    marker.write_string(0, 0, file_hash)
+    marker.hide()
+    if ranges:
+        _write_lists(workbook.add_worksheet(LISTS_SHEET), sheets, lists or {})
+    workbook.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _used_lists(sheets: Sequence[_CorrectionSheet]) -> list[str]:
+    return sorted({name for sheet in sheets for _col, name in sheet.dropdowns})
+
+
+def _dropdown_ranges(
+    sheets: Sequence[_CorrectionSheet], lists: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, Any]]:
+    """Each list's data validation: a dropdown over its column of the hidden lists sheet;
+    closed vocabularies refuse other values, registry names only warn (a new name may be
+    right, and the rules check it when the workbook comes back)."""
+    ranges: dict[str, dict[str, Any]] = {}
+    for col, name in enumerate(_used_lists(sheets)):
+        letter = xl_col_to_name(col)
+        closed = name in _CLOSED_LISTS
+        ranges[name] = {
+            "validate": "list",
+            "source": f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(lists[name])}",
+            "error_type": "stop" if closed else "warning",
+        }
+    return ranges
+
+
+def _write_lists(
+    sheet: Worksheet, sheets: Sequence[_CorrectionSheet], lists: Mapping[str, Sequence[str]]
+) -> None:
+    """The dropdowns' values, one list per column, in a hidden sheet."""
+    for col, name in enumerate(_used_lists(sheets)):
+        for row, value in enumerate(lists[name]):
+            sheet.write_string(row, col, value)
+    sheet.hide()
+
+
+def _untouched(path: Path, written: Mapping[str, Any]) -> bool:
+    """Whether the file is as written (same size and modification time): an organizer may
+    have edited it in place, and then it is written again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return written.get("size") == stat.st_size and written.get("mtime_ns") == stat.st_mtime_ns
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """Digest, size and modification time of each workbook written, by file name."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
+
+
+# One corrections workbook to bring up to date: where, for which file, its rows, what the
+# manifest recorded of it (None: nothing).
+_CorrectionJob = tuple[Path, str, Mapping[str, Sequence[_CorrectionRow]], dict[str, Any] | None]
+
+
+# The dropdowns' values by list name (see _CLOSED_LISTS and _vocabularies).
+Lists = Mapping[str, Sequence[str]]
+
+
+def _update_correction(job: _CorrectionJob, lang: str, lists: Lists) -> dict[str, Any]:
+    """Write one corrections workbook unless the manifest's entry shows it is as it would be
+    written; the manifest's entry for it."""
+    path, file_hash, rows_by_kind, written = job
+    sheets = _correction_sheets(rows_by_kind, lang, lists)
+    digest = _correction_digest(file_hash, sheets, lists)
+    if written and written.get("digest") == digest and _untouched(path, written):
+        return written
+    stat = _write_correction_sheets(path, file_hash, sheets, lists).stat()
+    return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _update_corrections(
+    jobs: Sequence[_CorrectionJob], lang: str, lists: Lists
+) -> list[dict[str, Any]]:
+    """``_update_correction`` for several workbooks (a worker process's task)."""
+    return [_update_correction(job, lang, lists) for job in jobs]
+
+
+def _cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _CorrectionWriter:
+    """Brings corrections workbooks up to date and collects their manifest entries.
+
+    A workbook costs a few milliseconds of xlsxwriter packaging however small it is, and a
+    national half-year has tens of thousands: past PARALLEL_CORRECTIONS the rest go to one
+    worker process per CPU, a batch at a time, with few batches waiting (bounded memory).
+    Workers are spawned: a script that writes reports needs ``if __name__ == "__main__":``, as
+    with any use of multiprocessing (minyi's commands, Prefect and pytest have it).
+    """
+
+    def __init__(self, lang: str, lists: Lists | None = None) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._lang = lang
+        self._lists: Lists = _CLOSED_LISTS if lists is None else lists
+        self._count = 0
+        self._batch: list[_CorrectionJob] = []
+        self._pending: deque[tuple[Future[list[dict[str, Any]]], list[str]]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        # A daemonic process (a Dask worker, say) may not start processes of its own.
+        daemon = multiprocessing.current_process().daemon
+        self._workers = 1 if daemon else min(_cpus(), MAX_CORRECTION_WORKERS)
+
+    def __enter__(self) -> _CorrectionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, job: _CorrectionJob) -> None:
+        """Bring one workbook up to date now, or queue it for a worker process."""
+        self._count += 1
+        if self._count <= PARALLEL_CORRECTIONS or self._workers < 2:
+            self.entries[job[0].name] = _update_correction(job, self._lang, self._lists)
+            return
+        self._batch.append(job)
+        if len(self._batch) >= _CORRECTIONS_PER_TASK:
+            self._submit()
+
+    def finish(self) -> dict[str, dict[str, Any]]:
+        """Wait for every queued workbook; the manifest entries of all."""
+        if self._batch:
+            self._submit()
+        while self._pending:
+            self._collect()
+        return self.entries
+
+    def _submit(self) -> None:
+        if self._pool is None:
+            # spawn, not fork: the parent holds DuckDB's and Prefect's threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+        future = self._pool.submit(_update_corrections, self._batch, self._lang, self._lists)
+        self._pending.append((future, [path.name for path, *_rest in self._batch]))
+        self._batch = []
+        while len(self._pending) > 2 * self._workers:
+            self._collect()
+
+    def _collect(self) -> None:
+        future, names = self._pending.popleft()
+        self.entries.update(zip(names, future.result(), strict=True))
+
+
+def write_corrections(ctx: Context, folder: Path) -> list[Path]:
+    """Write the half-year's corrections workbooks in the context's language; their paths.
+
+    Reports are written on every run: a workbook whose content, and whose file, are as the
+    manifest beside them records (``_CORRECTIONS_MANIFEST``) is left as it is.
+    """
+    taken: set[str] = set()
+    manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
+    written = _read_manifest(manifest)
+    paths: list[Path] = []
+    with _CorrectionWriter(ctx.lang, _vocabularies(ctx)) as writer:
+        for file_hash, name, by_kind in _correction_files(ctx):
+            if not paths:
+                folder.mkdir(parents=True, exist_ok=True)
+            path = _correction_path(folder, name, file_hash, taken, ctx.lang)
+            paths.append(path)
+            writer.add((path, file_hash, by_kind, written.get(path.name)))
+        entries = writer.finish()
+    # Workbooks of earlier runs that are not written any more (their file was corrected) drop
+    # out of the manifest, and are removed unless someone edited them in place since.
+    for name, entry in written.items():
+        obsolete = name not in entries and Path(name).name == name and name.endswith(".xlsx")
+        if obsolete and _untouched(folder / name, entry):
+            (folder / name).unlink()
+    if entries != written:
+        text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
+        write_text(manifest, text + "\n")
+    _remove_other_languages(folder, ctx.lang)
+    return paths
+
+
+def _vocabularies(ctx: Context) -> dict[str, list[str]]:
+    """The dropdowns' values: the closed vocabularies, and the registry's community and
+    organisation names when there are at most LISTED_NAMES of them."""
+    lists: dict[str, list[str]] = {k: list(v) for k, v in _CLOSED_LISTS.items()}
+    for r in query_rows(ctx.con, "correction_vocabularies", LISTED_NAMES):
+        lists.setdefault(str(r["list"]), []).append(str(r["name"]))
+    return lists
+
+
+def _remove_other_languages(folder: Path, lang: str) -> None:
+    """Remove the workbooks another language's reports left here, as their manifest records
+    them (one workbook per source file in the folder: two would both come back), unless
+    someone edited them in place; then their manifest."""
+    for other in ("zh", "en"):
+        manifest = folder / _CORRECTIONS_MANIFEST.format(lang=other)
+        if other == lang or not manifest.is_file():
+            continue
+        kept = {}
+        for name, entry in _read_manifest(manifest).items():
+            path = folder / name
+            if Path(name).name != name or not name.endswith(".xlsx"):
+                continue
+            if _untouched(path, entry):
+                path.unlink()
+            elif path.exists():
+                kept[name] = entry
+        if kept:
+            text = json.dumps({"version": 1, "files": kept}, ensure_ascii=False, sort_keys=True)
+            write_text(manifest, text + "\n")
+        else:
+            manifest.unlink()

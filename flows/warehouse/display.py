@@ -7,10 +7,10 @@ hold one (a comment of 190 million characters): reports and query output show it
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Final
 
 import duckdb
-from duckdb import CaseExpression, ColumnExpression, ConstantExpression, FunctionExpression
 
 if TYPE_CHECKING:  # imported where used: `minyi query` prints most results without them
     import pandas as pd
@@ -27,26 +27,22 @@ def display_rows(
     params: list[object],
     limit: int = DISPLAY_CHARS,
 ) -> list[dict[str, Any]]:
-    """The rows of ``statement`` by column name, each text cut to ``limit`` characters inside
-    DuckDB (the whole text never reaches Python)."""
-    relation = con.sql(statement, params=params)
-    columns = [
-        _cut(name, limit) if str(kind) == "VARCHAR" else ColumnExpression(name)
-        for name, kind in zip(relation.columns, relation.types, strict=True)
+    """The rows of ``statement`` by column name, each text cut to ``limit`` characters.
+
+    Run with ``execute`` like any statement (a relation would refuse a connection whose last
+    result is unread); the cut is made as the rows are fetched.
+    """
+    cursor = con.execute(statement, params)
+    names = [d[0] for d in cursor.description or []]
+    return [
+        dict(zip(names, map(_shown, row, repeat(limit)), strict=True)) for row in cursor.fetchall()
     ]
-    rows = relation.select(*columns).fetchall()
-    return [dict(zip(relation.columns, row, strict=True)) for row in rows]
 
 
-def _cut(name: str, limit: int) -> duckdb.Expression:
-    column = ColumnExpression(name)
-    too_long = FunctionExpression("length", column) > ConstantExpression(limit)
-    cut = FunctionExpression(
-        "concat",
-        FunctionExpression("left", column, ConstantExpression(limit - len(ELLIPSIS))),
-        ConstantExpression(ELLIPSIS),
-    )
-    return CaseExpression(too_long, cut).otherwise(column).alias(name)
+def _shown(value: object, limit: int) -> object:
+    if type(value) is not str or len(value) <= limit:
+        return value
+    return cut_text(value, limit)
 
 
 def cut_long_text(table: pa.Table, limit: int = DISPLAY_CHARS) -> pa.Table:

@@ -8,7 +8,7 @@ import pandas as pd
 from flows.warehouse.display import cut_long_frame, cut_text, display_rows
 
 
-def test_display_rows_cut_long_texts_inside_duckdb_and_keep_the_rest() -> None:
+def test_display_rows_cut_long_texts_and_keep_the_rest() -> None:
     con = duckdb.connect()
     con.execute('create table t("意见 text" varchar, n integer)')
     con.execute("insert into t values (repeat('长', 12), 1), ('短', 2), (null, 3)")

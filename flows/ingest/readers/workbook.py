@@ -307,6 +307,8 @@ def _oversized_shared_string(
             with archive.open(member) as stream:
                 for block in iter(lambda: stream.read(1 << 22), b""):
                     meter.feed(block)
+                    if meter.longest > limit:
+                        break  # the parser below finds which string, and stops there
             if meter.longest > limit:
                 with archive.open(member) as stream:
                     return oversized_shared_string(stream, limit)
@@ -366,7 +368,8 @@ def _check_sheet(
             tail = chunk[-32:]
             # Rows and cells without an r="..." reference take the next position: count them.
             rows.feed(block)
-            gaps.feed(block)
+            if gaps.longest <= cell_chars:
+                gaps.feed(block)
             if rows.rows > MAX_SHEET_ROWS:
                 break
     max_row, max_col = max(max_row, rows.rows), max(max_col, rows.widest)

@@ -90,6 +90,10 @@ COLUMNS: dict[str, Column] = {
     "completeness": Column("pct"),
     "timeliness": Column("pct"),
     "status": Column(shown="vocab:status"),
+    "rejected": Column("int", note="report.note.col.rejected"),
+    "code": Column(note="report.note.col.code"),
+    "masked_name": Column(source="name"),
+    "rows_rejected": Column("int"),
     "submitted_on": Column(shown="time"),
     # Opinions
     "opinion": Column(),

@@ -67,6 +67,7 @@ COLUMNS: dict[str, Column] = {
     "members_total": Column("int"),
     "members_participating": Column("int"),
     "participation_rate": Column("pct", source="rate"),
+    "rate_basis": Column(),
     "meets_target": Column(shown="yes_no"),
     "orgs_registered": Column("int"),
     "reports_received": Column("int"),

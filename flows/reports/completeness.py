@@ -88,6 +88,7 @@ def _subdistrict_gaps_table(ctx: Context, notes: list[str]) -> Table:
             subdistrict_label(ctx, g),
             vocab_label(ctx, "source", g["source"]),
             g["missing"],
+            g["rejected"],
             g["late"],
         ]
         for g in query_rows(ctx.con, "subdistrict_gaps", ctx.period)
@@ -96,6 +97,7 @@ def _subdistrict_gaps_table(ctx: Context, notes: list[str]) -> Table:
         col(ctx, "subdistrict"),
         col(ctx, "source"),
         col(ctx, "missing"),
+        col(ctx, "rejected"),
         col(ctx, "late"),
     ]
     title = ctx.t("report.section.gaps_by_subdistrict")

@@ -56,6 +56,7 @@ def participation_tables(ctx: Context) -> list[Table]:
     kind_cols = cols(
         ctx,
         "org_kind",
+        "rate_basis",
         "orgs_registered",
         "reports_received",
         "members_total",
@@ -66,7 +67,10 @@ def participation_tables(ctx: Context) -> list[Table]:
         "orgs_took_part",
     )
     kinds = query_rows(ctx.con, "participation_by_org_kind", ctx.period)
-    kind_rows = [row_values(ctx, kind_cols, r) for r in kinds]
+    kind_rows = [
+        row_values(ctx, kind_cols, r, rate_basis=ctx.t(f"report.basis.{r['measure']}"))
+        for r in kinds
+    ]
     unit_cols = cols(
         ctx, "orgs_registered", "orgs_took_part", "participation_rate", "target", "meets_target"
     )
@@ -75,10 +79,33 @@ def participation_tables(ctx: Context) -> list[Table]:
         for r in ctx.query("unit_participation", ctx.period)
     ]
     note = [ctx.t("report.note.participation")]
+    member_notes = [*note, *_outside_communities(ctx, members)]
     return [
-        Table(key, ctx.t(f"report.section.{key}"), member_cols, member_table, notes=note),
-        Table("org_kinds", ctx.t("report.section.org_kinds"), kind_cols, kind_rows),
+        Table(key, ctx.t(f"report.section.{key}"), member_cols, member_table, notes=member_notes),
+        Table(
+            "org_kinds",
+            ctx.t("report.section.org_kinds"),
+            kind_cols,
+            kind_rows,
+            notes=[ctx.t("report.note.org_kinds")],
+        ),
         Table("units", ctx.t("report.section.units"), unit_cols, unit_rows, notes=note),
+    ]
+
+
+def _outside_communities(ctx: Context, members: list[dict[str, Any]]) -> list[str]:
+    """Why the total row is more than the communities' rows: branches directly under the
+    subdistrict (market, enterprise, temporary branches) belong to no community."""
+    total = next((r for r in members if r.get("community_id") is None), None)
+    if not total or not total.get("branches_outside_communities"):
+        return []
+    return [
+        ctx.t(
+            "report.note.members_outside_communities",
+            branches=total["branches_outside_communities"],
+            members=f"{int(total['members_total_outside_communities'] or 0):,}",
+            participating=f"{int(total['members_participating_outside_communities'] or 0):,}",
+        )
     ]
 
 

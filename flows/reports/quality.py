@@ -178,8 +178,17 @@ def quality_tables(ctx: Context, run_id: str | None) -> list[Table]:
         ),
         Table("rejected", ctx.t("report.section.rejected"), rejected_cols, rejected),
         *_quarantine_tables(ctx, ctx.period, "quarantine", ""),
-        *_quarantine_tables(ctx, None, "quarantine_unknown", ctx.t("report.quality.unknown_note")),
+        *_unknown_period_tables(ctx),
     ]
+
+
+def _unknown_period_tables(ctx: Context) -> list[Table]:
+    """Cells whose half-year neither the row nor its file gives (期间不明): listed once, in the
+    latest half-year's report, not in every half-year's."""
+    shown_in = [r["shown_in_period"] for r in query_rows(ctx.con, "quality_unknown_shown_in")]
+    if str(ctx.period) not in shown_in:
+        return []
+    return _quarantine_tables(ctx, None, "quarantine_unknown", ctx.t("report.quality.unknown_note"))
 
 
 def _rule_text(summary: Mapping[str, Any], lang: Lang) -> tuple[str, str]:

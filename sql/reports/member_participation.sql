@@ -1,6 +1,15 @@
 -- Member participation per community (and all, community_id NULL) for one half-year, with community names.
 with participation as (
-    select community_id, members_total, members_participating, rate, target, meets_target
+    select
+        community_id,
+        members_total,
+        members_participating,
+        rate,
+        target,
+        meets_target,
+        branches_outside_communities,
+        members_total_outside_communities,
+        members_participating_outside_communities
     from metrics.member_participation
     where period = ?
 ),

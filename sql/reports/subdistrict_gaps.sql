@@ -1,4 +1,4 @@
--- Missing and late reports of one half-year counted per subdistrict (the community's, or for a branch directly under the subdistrict the organisation's: see meta.subdistrict) and source.
+-- Missing, rejected (to correct) and late reports of one half-year counted per subdistrict (the community's, or for a branch directly under the subdistrict the organisation's: see meta.subdistrict) and source.
 with params as (
     select ?::varchar as period
 ),
@@ -20,6 +20,7 @@ final as (
         subdistrict,
         source,
         count(*) filter (where status = 'missing') as missing,
+        count(*) filter (where status = 'rejected') as rejected,
         count(*) filter (where status = 'late') as late
     from gaps
     group by subdistrict, source

@@ -30,6 +30,7 @@ from flows.privacy import mask_personal_numbers
 from flows.settings import Settings
 from flows.topics.classify import other_terms as frequent_terms
 from flows.warehouse import sql
+from flows.warehouse.display import display_rows
 
 Direction = Literal["new", "up", "down", "same"]
 
@@ -145,9 +146,8 @@ def example_label(example: Example, lang: str = "zh") -> str:
 def _records(
     con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    cursor = con.execute(sql(name), list(params))
-    columns = [column[0] for column in cursor.description or ()]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    # An opinion too long to show (loaded before the cell limit existed) is cut as fetched.
+    return display_rows(con, sql(name), list(params))
 
 
 def top_topics(

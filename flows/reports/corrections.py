@@ -86,6 +86,7 @@ class _CorrectionRow:
     row_number: int
     values: dict[str, Any]
     problems: list[dict[str, Any]]
+    evaluator: str | None = None  # roster code and masked name (C03-R017 张*), when known
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,11 @@ def _correction_files(
                 problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
                 by_kind[r["kind"]].append(
                     _CorrectionRow(
-                        str(r["sheet"] or ""), int(r["row_number"]), dict(row_values), problems
+                        str(r["sheet"] or ""),
+                        int(r["row_number"]),
+                        dict(row_values),
+                        problems,
+                        r["evaluator_label"],
                     )
                 )
     if by_kind:
@@ -157,6 +162,8 @@ def _problem_text(row: _CorrectionRow, lang: str) -> str:
     reasons = "；".join(
         " ".join(filter(None, [p[f"reason_{lang}"], p[f"action_{lang}"]])) for p in row.problems
     )
+    if row.evaluator:  # the pseudonym in the row means nothing to a person
+        reasons = msg("report.correction.evaluator", lang, label=row.evaluator) + reasons
     sheet = row.sheet or "CSV"
     return msg(
         "report.correction.row_problem", lang, row=row.row_number, sheet=sheet, reasons=reasons

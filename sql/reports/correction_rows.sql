@@ -44,10 +44,28 @@ rows_to_correct as (
     group by c.file_hash, c.sheet, c.row_number
 ),
 
+codes as (
+    -- The evaluator as organizers know them: roster code and masked name, never the name.
+    select evaluator_key, min(code || ' ' || masked_name) as evaluator_label
+    from ref.evaluator_codes
+    group by evaluator_key
+),
+
 final as (
-    select r.file_hash, n.file_name, r.kind, r.sheet, r.row_number, r.row_values, r.problems
+    select
+        r.file_hash,
+        n.file_name,
+        r.kind,
+        r.sheet,
+        r.row_number,
+        r.row_values,
+        r.problems,
+        k.evaluator_label
     from rows_to_correct as r
     inner join file_names as n on n.file_hash = r.file_hash
+    left join codes as k
+        on r.kind = 'evaluations'
+        and k.evaluator_key = json_extract_string(r.row_values, '$.evaluator')
 )
 
 select * from final

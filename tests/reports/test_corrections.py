@@ -217,3 +217,19 @@ def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) 
     assert table.sheet == "评议表"
     assert table.rows["row_number"].tolist() == [7, 30]
     assert table.rows["service_attitude"].tolist() == ["3", "1"]
+
+
+def test_the_problem_note_names_the_evaluator_by_roster_code_not_pseudonym() -> None:
+    from flows.reports.corrections import _CorrectionRow, _problem_text
+
+    problems = [
+        {"reason_zh": "总体评价“一般”无法识别。", "action_zh": "", "column_name": "verdict"}
+    ]
+    row = _CorrectionRow(
+        "评议表", 14, {"evaluator": "ev_86f77876b6dc7d93"}, problems, "C04-R016 何**"
+    )
+    assert _problem_text(row, "zh") == (
+        "原第 14 行（评议表）：评议人 C04-R016 何**（名册编号）；总体评价“一般”无法识别。"
+    )
+    unknown = _CorrectionRow("评议表", 14, {"evaluator": "ev_86f77876b6dc7d93"}, problems)
+    assert "评议人" not in _problem_text(unknown, "zh")

@@ -15,7 +15,7 @@ then, or when a shared string over the limit must be traced to its cell, does an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Final
 from xml.parsers import expat
 
@@ -83,14 +83,29 @@ def _local(name: str) -> str:
     return name.rsplit(":", 1)[-1]
 
 
-def _parse(stream: IO[bytes], parser: expat.XMLParserType) -> None:
+def _first_found(
+    stream: IO[bytes],
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None],
+    text: Callable[[str], None],
+) -> _Found | None:
+    """Parses ``stream`` with these element handlers; the _Found one of them raised, else None."""
+
     def refuse_doctype(*_args: object) -> None:
         raise ValueError("a DOCTYPE in a workbook part")
 
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = refuse_doctype
-    for block in iter(lambda: stream.read(_BLOCK), b""):
-        parser.Parse(block, False)
-    parser.Parse(b"", True)
+    try:
+        for block in iter(lambda: stream.read(_BLOCK), b""):
+            parser.Parse(block, False)
+        parser.Parse(b"", True)
+    except _Found as found:
+        return found
+    return None
 
 
 def oversized_shared_string(stream: IO[bytes], limit: int) -> tuple[int, int] | None:
@@ -98,7 +113,6 @@ def oversized_shared_string(stream: IO[bytes], limit: int) -> tuple[int, int] | 
 
     Counting stops just past the limit: the string is never held whole.
     """
-    parser = expat.ParserCreate()
     state = {"index": -1, "chars": 0, "text": False, "phonetic": False}
 
     def start(name: str, _attrs: dict[str, str]) -> None:
@@ -123,14 +137,8 @@ def oversized_shared_string(stream: IO[bytes], limit: int) -> tuple[int, int] | 
             if state["chars"] > limit:
                 raise _Found(state["index"], state["chars"])
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    try:
-        _parse(stream, parser)
-    except _Found as found:
-        return int(found.where), found.chars
-    return None
+    found = _first_found(stream, start, end, text)
+    return None if found is None else (int(found.where), found.chars)
 
 
 def oversized_cell(
@@ -139,7 +147,6 @@ def oversized_cell(
     """(cell reference, characters) of the first cell over ``limit`` in a sheet's XML: its
     own text (inline or a formula's result), or the shared string ``shared`` (index,
     characters) it shows; else None."""
-    parser = expat.ParserCreate()
     cell = _CellState()
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -172,14 +179,8 @@ def oversized_cell(
             if cell.value_text and len(cell.value) < 16:
                 cell.value += data
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    try:
-        _parse(stream, parser)
-    except _Found as found:
-        return str(found.where), found.chars
-    return None
+    found = _first_found(stream, start, end, text)
+    return None if found is None else (str(found.where), found.chars)
 
 
 class _CellState:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -362,18 +362,14 @@ def _subdistrict_rate_table(ctx: Context) -> Table:
         for r in current
         if r["subdistrict"] in hidden
     )
-    return Table(
+    return _target_table(
+        ctx,
         "by_subdistrict",
-        ctx.t("report.section.by_subdistrict"),
         columns,
         rows,
-        intro=ctx.t(
-            "report.intro.by_subdistrict",
-            communities=f"{ctx.communities:,}",
-            limit=f"{ctx.settings.report_community_limit:,}",
-            target=f"{ctx.settings.satisfaction_target:.0%}",
-        ),
-        notes=suppression_notes(ctx, hidden),
+        hidden,
+        communities=f"{ctx.communities:,}",
+        limit=f"{ctx.settings.report_community_limit:,}",
     )
 
 
@@ -421,17 +417,34 @@ def _under_target_table(ctx: Context) -> Table:
     ]
     under = int(listed[0]["under_target"]) if listed else 0
     below = int(listed[0]["below_target"]) if listed else 0
-    return Table(
+    return _target_table(
+        ctx,
         "under_target",
-        ctx.t("report.section.under_target"),
+        columns,
+        rows,
+        hidden,
+        under=f"{under:,}",
+        below=f"{below:,}",
+        listed=f"{len(rows):,}",
+    )
+
+
+def _target_table(
+    ctx: Context,
+    key: str,
+    columns: list[Col],
+    rows: list[list[object]],
+    hidden: Iterable[object],
+    **intro: str,
+) -> Table:
+    """Section ``key``'s table, its intro naming the satisfaction target, its suppression notes."""
+    return Table(
+        key,
+        ctx.t(f"report.section.{key}"),
         columns,
         rows,
         intro=ctx.t(
-            "report.intro.under_target",
-            under=f"{under:,}",
-            below=f"{below:,}",
-            listed=f"{len(rows):,}",
-            target=f"{ctx.settings.satisfaction_target:.0%}",
+            f"report.intro.{key}", **intro, target=f"{ctx.settings.satisfaction_target:.0%}"
         ),
         notes=suppression_notes(ctx, hidden),
     )

@@ -25,17 +25,32 @@ def _generated(ctx: Context) -> str:
     return ctx.t("report.generated", when=now.strftime("%Y-%m-%d %H:%M"), tz=ctx.settings.timezone)
 
 
-def render_report(ctx: Context, figures: Sequence[Figure], tables: Sequence[Table]) -> str:
-    """The semiannual report as one self-contained HTML page."""
-    return ENV.get_template("report.html.j2").render(
+def _page(
+    ctx: Context, template: str, *, title: str, subtitle: str, no_data: str, **content: object
+) -> str:
+    """A page from ``template``: its title (for the period), subtitle, generation time, contents
+    heading and empty-report text in the context's language, with the given content."""
+    return ENV.get_template(template).render(
         lang=ctx.lang,
-        title=ctx.t("report.title", period=ctx.period_name()),
-        subtitle=ctx.t("report.subtitle"),
+        title=ctx.t(title, period=ctx.period_name()),
+        subtitle=ctx.t(subtitle),
         generated=_generated(ctx),
         contents=ctx.t("report.contents"),
+        no_data=ctx.t(no_data),
+        **content,
+    )
+
+
+def render_report(ctx: Context, figures: Sequence[Figure], tables: Sequence[Table]) -> str:
+    """The semiannual report as one self-contained HTML page."""
+    return _page(
+        ctx,
+        "report.html.j2",
+        title="report.title",
+        subtitle="report.subtitle",
+        no_data="report.no_data",
         figures=figures,
         tables=tables,
-        no_data=ctx.t("report.no_data"),
     )
 
 
@@ -47,13 +62,12 @@ def render_quality(ctx: Context, tables: Sequence[Table], corrections: Sequence[
         note = ctx.t("report.quality.corrections", names=", ".join(p.name for p in corrections))
     else:
         note = ""
-    return ENV.get_template("quality.html.j2").render(
-        lang=ctx.lang,
-        title=ctx.t("report.quality_title", period=ctx.period_name()),
-        subtitle=ctx.t("report.quality.intro"),
-        generated=_generated(ctx),
-        contents=ctx.t("report.contents"),
+    return _page(
+        ctx,
+        "quality.html.j2",
+        title="report.quality_title",
+        subtitle="report.quality.intro",
+        no_data="report.quality.none",
         corrections=note,
         tables=tables,
-        no_data=ctx.t("report.quality.none"),
     )

@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 
 Lang = Annotated[str | None, typer.Option("--lang", help="zh | en（报告语言 / report language）")]
+HalfYear = Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")]
 
 
 def _settings() -> Settings:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     pass
 
 from flows.cli.common import (
+    HalfYear,
     _fail,
     _one_line_errors,
     _period_or_fail,
@@ -116,7 +117,7 @@ def query(
 @app.command()
 @_one_line_errors
 def export(
-    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    period: HalfYear,
     file_format: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",
     out: Annotated[
         Path | None,

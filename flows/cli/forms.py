@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flows.messages import both
+from flows.periods import Period
 from flows.settings import Settings
 
 if TYPE_CHECKING:
     pass
 
 from flows.cli.common import (
+    HalfYear,
     Lang,
     _fail,
     _lang_or_fail,
@@ -24,23 +26,23 @@ from flows.cli.common import (
 )
 
 
-def _language(lang: str | None, settings: Settings) -> str:
-    """The language an option names (zh | en), checked; the settings' when not given."""
-    return _lang_or_fail(lang) or settings.lang
+def _inputs(period: str, lang: str | None) -> tuple[Settings, Period, str]:
+    """The settings, and the half-year and language (zh | en; the settings' when not given) the
+    options name, checked."""
+    settings = _settings()
+    return settings, _period_or_fail(period, settings), _lang_or_fail(lang) or settings.lang
 
 
 @app.command()
 def templates(
-    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    period: HalfYear,
     community: Annotated[
         str | None, typer.Option(help="只写这个社区（编号，如 C01）/ one community (id)")
     ] = None,
     lang: Lang = None,
 ) -> None:
     """按登记册写出本半年度要发给各社区的表格 / write the half-year's forms from the registry."""
-    settings = _settings()
-    target = _period_or_fail(period, settings)
-    language = _language(lang, settings)
+    settings, target, language = _inputs(period, lang)
     from flows.collection.templates import write_templates
 
     try:
@@ -57,7 +59,7 @@ def templates(
 
 @app.command()
 def gaps(
-    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    period: HalfYear,
     community: Annotated[
         str | None, typer.Option(help="只列这个社区（编号，如 C01）/ one community (id)")
     ] = None,
@@ -68,9 +70,7 @@ def gaps(
     lang: Lang = None,
 ) -> None:
     """列出尚未交回有效表格的评议人和组织（催交）/ who has not sent a valid form yet."""
-    settings = _settings()
-    target = _period_or_fail(period, settings)
-    language = _language(lang, settings)
+    settings, target, language = _inputs(period, lang)
     if output_format not in ("text", "xlsx") or (output_format == "xlsx" and output is None):
         _fail(both("gaps.bad_format"), 2)
     from flows.collection.gaps import (

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from flows.ingest.batch import RunResult
 
 from flows.cli.common import (
+    HalfYear,
     Lang,
     _fail,
     _lang_or_fail,
@@ -221,7 +222,7 @@ def generate(
 @app.command()
 @_one_line_errors
 def report(
-    period: Annotated[str, typer.Option(help="半年度，如 2026H1 / half-year")],
+    period: HalfYear,
     lang: Lang = None,
 ) -> None:
     """从仓库重新生成报告 / rebuild the period's reports from the warehouse."""

@@ -21,7 +21,8 @@ _SMALL = (0, 15)
 _WEIGHTS = {"5": 6, "4": 3, "3": 1, "2": 0.3, "1": 0.1, "满意": 8, "基本满意": 2, "不满意": 0.4}
 
 
-def _checks(sheet: Worksheet) -> dict[int, tuple[str, list[str]]]:
+def form_checks(sheet: Worksheet) -> dict[int, tuple[str, list[str]]]:
+    """Each checked column's validation type and, for a list, its choices, by column number."""
     found: dict[int, tuple[str, list[str]]] = {}
     for rule in sheet.data_validations.dataValidation:
         for cells in rule.sqref.ranges:
@@ -67,7 +68,7 @@ def fill_form(
         else list(range(FIRST_DATA_ROW, FIRST_DATA_ROW + new_rows))
     )
     for row in chosen:
-        for column, (kind, choices) in _checks(sheet).items():
+        for column, (kind, choices) in form_checks(sheet).items():
             value = _value(rng, str(names.get(column, "")), kind, choices, period, row)
             if kind == "date" and names.get(column) == "日期":  # hearings: within the half-year
                 value = period.start + timedelta(days=rng.randint(0, 170))

@@ -10,19 +10,11 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-HEADER_ROW = 2
+from flows.collection.sample import form_checks
+from flows.collection.templates import HEADER_ROW
+
 # Counts that must stay above their parts (attendees >= residents + deputies + party members).
 LARGE = {"参加人数": 100, "党员总数": 100}
-
-
-def checks(sheet: Worksheet) -> dict[int, tuple[str, list[str]]]:
-    """Each checked column's validation type and, for a list, its choices, by column number."""
-    found: dict[int, tuple[str, list[str]]] = {}
-    for rule in sheet.data_validations.dataValidation:
-        for cells in rule.sqref.ranges:
-            choices = (rule.formula1 or "").strip('"').split(",") if rule.type == "list" else []
-            found[cells.min_col] = (rule.type or "any", choices)
-    return found
 
 
 def headers(sheet: Worksheet) -> dict[str, int]:
@@ -42,7 +34,7 @@ def prefilled_rows(sheet: Worksheet) -> list[int]:
 def fill_row(sheet: Worksheet, row: int, seed: int, **overrides: Any) -> None:
     """Fill every checked cell of a row with a valid value; ``overrides`` by header text."""
     names = {number: header for header, number in headers(sheet).items()}
-    for column, (kind, choices) in checks(sheet).items():
+    for column, (kind, choices) in form_checks(sheet).items():
         cell = sheet.cell(row=row, column=column)
         if kind == "list":
             cell.value = choices[seed % len(choices)]

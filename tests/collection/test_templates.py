@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 import python_calamine as calamine
 
+from flows.collection.sample import form_checks
 from flows.collection.templates import write_templates
 from flows.ingest.batch import ingest
 from flows.periods import Period
 from flows.settings import Settings
-from tests.collection.forms import HEADER_ROW, checks, fill_form, headers, prefilled_rows
+from tests.collection.forms import HEADER_ROW, fill_form, headers, prefilled_rows
 from tests.helpers import evaluation, write_csv
 from tests.warehouse_state import query
 
@@ -70,7 +71,7 @@ def test_evaluation_form_has_dropdowns_protection_print_setup_and_hidden_mark(
     assert sheet.protection.sheet and not sheet.protection.password
     assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # 9: A4
     columns = headers(sheet)
-    rules = checks(sheet)
+    rules = form_checks(sheet)
     for header in ("服务态度", "办事效率", "环境整治", "居务公开", "为民办实事"):
         assert rules[columns[header]] == ("list", ["5", "4", "3", "2", "1"])
     assert rules[columns["总体评价"]] == ("list", ["满意", "基本满意", "不满意"])

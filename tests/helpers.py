@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,23 +26,26 @@ HEARING_HEADER = [c.zh for c in COLUMNS["hearings"]]
 REPORT_HEADER = [c.zh for c in COLUMNS["branch_reports"]]
 
 
+# One valid evaluation, by column name.
+EVALUATION: Mapping[str, str] = {
+    "period": "2026H1",
+    "community": "和平社区",
+    "evaluator": "测试甲",
+    "role": "居民代表",
+    "service_attitude": "5",
+    "efficiency": "4",
+    "environment": "5",
+    "openness": "4",
+    "practical_results": "5",
+    "verdict": "满意",
+    "comments": "",
+    "evaluated_on": "2026-07-03",
+}
+
+
 def evaluation(**changes: str) -> list[str]:
     """One valid evaluation form row (Chinese column order), with some cells changed."""
-    row = {
-        "period": "2026H1",
-        "community": "和平社区",
-        "evaluator": "测试甲",
-        "role": "居民代表",
-        "service_attitude": "5",
-        "efficiency": "4",
-        "environment": "5",
-        "openness": "4",
-        "practical_results": "5",
-        "verdict": "满意",
-        "comments": "",
-        "evaluated_on": "2026-07-03",
-    }
-    row.update(changes)
+    row = {**EVALUATION, **changes}
     return [row[c.name] for c in COLUMNS["evaluations"]]
 
 

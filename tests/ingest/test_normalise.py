@@ -25,6 +25,7 @@ from flows.ingest.readers import SheetTable
 from flows.ingest.registry import Registry, load_registry
 from flows.privacy import PSEUDONYM
 from flows.settings import Settings
+from tests.helpers import EVALUATION
 
 INTS = {
     "plain": ("12", 12),
@@ -134,18 +135,10 @@ def _stage(
 
 
 def _evaluation(**changes: str | None) -> dict[str, str | None]:
+    """A valid evaluation with the period and date as offices type them, some cells changed."""
     row: dict[str, str | None] = {
+        **EVALUATION,
         "period": "2026年上半年",
-        "community": "和平社区",
-        "evaluator": "测试甲",
-        "role": "居民代表",
-        "service_attitude": "5",
-        "efficiency": "4",
-        "environment": "5",
-        "openness": "4",
-        "practical_results": "5",
-        "verdict": "满意",
-        "comments": "",
         "evaluated_on": "2026/7/3",
     }
     row.update(changes)

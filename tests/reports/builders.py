@@ -28,6 +28,29 @@ FORMULA_COMMENT = '=HYPERLINK("evil.example","点我")'
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+# The semiannual report's sections: each is a <section> of the HTML and a sheet of
+# the XLSX.
+REPORT_SECTIONS = (
+    "headline",
+    "by_community",
+    "by_role",
+    "community_role",
+    "items",
+    "trends",
+    "members",
+    "org_kinds",
+    "units",
+    "hearings",
+    "hearing_kinds",
+    "reporting",
+    "gaps",
+    "opinions",
+    "files",
+    "runs",
+    "notes",
+)
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         columns = ", ".join(row)

@@ -16,6 +16,7 @@ from flows.settings import Settings
 from tests.reports.builders import (
     HALF_YEAR,
     PERIOD,
+    REPORT_SECTIONS,
     report_html,
 )
 
@@ -36,25 +37,7 @@ def test_writes_every_report(written: list[Path], settings: Settings) -> None:
 
 def test_html_has_every_section(written: list[Path], settings: Settings) -> None:
     html = report_html(settings)
-    for key in (
-        "headline",
-        "by_community",
-        "by_role",
-        "community_role",
-        "items",
-        "trends",
-        "members",
-        "org_kinds",
-        "units",
-        "hearings",
-        "hearing_kinds",
-        "reporting",
-        "gaps",
-        "opinions",
-        "files",
-        "runs",
-        "notes",
-    ):
+    for key in REPORT_SECTIONS:
         assert f'<section id="{key}">' in html, key
     assert msg("report.title", "zh", period="2026年上半年") in html
     assert "2026H1" not in html.split("</h1>")[0]  # a period as a reader says it

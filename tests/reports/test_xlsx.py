@@ -17,31 +17,14 @@ from flows.reports import (
     xlsx,
 )
 from tests.reports.builders import (
+    REPORT_SECTIONS,
     sheet_rows,
 )
 
 
 def test_xlsx_sheets_formats_and_frozen_headers(written: list[Path]) -> None:
     workbook = openpyxl.load_workbook(written[1])
-    for key in (
-        "headline",
-        "by_community",
-        "by_role",
-        "community_role",
-        "items",
-        "trends",
-        "members",
-        "org_kinds",
-        "units",
-        "hearings",
-        "hearing_kinds",
-        "reporting",
-        "gaps",
-        "opinions",
-        "files",
-        "runs",
-        "notes",
-    ):
+    for key in REPORT_SECTIONS:
         assert msg(f"report.section.{key}", "zh")[:31] in workbook.sheetnames, key
     sheet = workbook[msg("report.section.by_community", "zh")]
     header = [c.value for c in sheet[1]]

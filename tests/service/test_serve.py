@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,9 @@ from flows.service.server import ServeError
 from flows.settings import Settings
 from tests.helpers import evaluation, write_csv
 from tests.processes import processes_mentioning, wait_for
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "deploy" / "minyi.service"
@@ -135,6 +139,23 @@ def served(home: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes]
                 process.wait()
 
 
+def _ingest_a_dropped_form(
+    client: SyncPrefectClient, home: Path, seconds: float, what: str
+) -> None:
+    """Drop a settled form in the inbox, run the served ingest-inbox deployment on it and wait
+    (at most ``seconds``, for ``what``) until it has completed."""
+    write_csv(home / "inbox" / "forms.csv", "evaluations", [evaluation()])
+    os.utime(home / "inbox" / "forms.csv", (time.time() - 60, time.time() - 60))
+    inbox = client.read_deployment_by_name("ingest-inbox/minyi")
+    run = client.create_flow_run_from_deployment(inbox.id)
+    wait_for(
+        lambda: (s := client.read_flow_run(run.id).state) is not None and s.is_final(),
+        seconds,
+        what,
+    )
+    assert client.read_flow_run(run.id).state_name == "Completed"
+
+
 @pytest.mark.slow
 def test_serve_runs_deployments_and_stops_cleanly(
     served: tuple[subprocess.Popen[bytes], str, Path], home: Path
@@ -144,20 +165,11 @@ def test_serve_runs_deployments_and_stops_cleanly(
     from prefect.states import Running
 
     process, api_url, log = served
-    write_csv(home / "inbox" / "forms.csv", "evaluations", [evaluation()])
-    os.utime(home / "inbox" / "forms.csv", (time.time() - 60, time.time() - 60))
     with (
         temporary_settings(updates={PREFECT_API_URL: api_url}),
         get_client(sync_client=True) as client,
     ):
-        inbox = client.read_deployment_by_name("ingest-inbox/minyi")
-        run = client.create_flow_run_from_deployment(inbox.id)
-        wait_for(
-            lambda: (s := client.read_flow_run(run.id).state) is not None and s.is_final(),
-            90,
-            "the ingest-inbox run to finish",
-        )
-        assert client.read_flow_run(run.id).state_name == "Completed"
+        _ingest_a_dropped_form(client, home, 90, "the ingest-inbox run to finish")
 
         semiannual = client.read_deployment_by_name("semiannual-run/minyi")
         assert not semiannual.paused
@@ -270,20 +282,13 @@ def test_a_killed_server_is_restarted_and_polls_carry_on(
         240,
         "serve to restart its server",
     )
-    write_csv(home / "inbox" / "forms.csv", "evaluations", [evaluation()])
-    os.utime(home / "inbox" / "forms.csv", (time.time() - 60, time.time() - 60))
     with (
         temporary_settings(updates={PREFECT_API_URL: api_url}),
         get_client(sync_client=True) as client,
     ):
-        inbox = client.read_deployment_by_name("ingest-inbox/minyi")
-        run = client.create_flow_run_from_deployment(inbox.id)
-        wait_for(
-            lambda: (s := client.read_flow_run(run.id).state) is not None and s.is_final(),
-            180,
-            "the ingest-inbox run after the restart to finish",
+        _ingest_a_dropped_form(
+            client, home, 180, "the ingest-inbox run after the restart to finish"
         )
-        assert client.read_flow_run(run.id).state_name == "Completed"
     assert not (home / "inbox" / "forms.csv").exists(), "the dropped file was ingested"
 
     process.send_signal(signal.SIGTERM)

@@ -14,6 +14,7 @@ import openpyxl
 from flows.messages import msg
 from flows.periods import Period
 from flows.settings import Settings
+from tests.warehouse_fixtures import LOADED_AT, insert_rows
 
 PERIOD = "2026H1"
 HALF_YEAR = Period(2026, 1)
@@ -23,7 +24,6 @@ PREV_HASH = "d" * 64
 HEAR_HASH = "f" * 64
 BRANCH_HASH = "b" * 64
 REJECTED_HASH = "0" * 64
-LOADED_AT = datetime(2026, 7, 5, 6, 0, tzinfo=UTC)
 FORMULA_COMMENT = '=HYPERLINK("evil.example","点我")'
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -49,13 +49,6 @@ REPORT_SECTIONS = (
     "runs",
     "notes",
 )
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        con.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values()))
 
 
 def form_rows(

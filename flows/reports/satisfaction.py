@@ -16,7 +16,7 @@ from flows.reports.cells import (
     Table,
 )
 from flows.reports.charts import Point, axis_low, dot_interval_chart, trend_chart
-from flows.reports.columns import col
+from flows.reports.columns import col, cols
 from flows.reports.context import (
     Context,
     all_label,
@@ -66,6 +66,22 @@ def _rate_columns(ctx: Context, first: list[Col]) -> list[Col]:
         col(ctx, "change"),
         col(ctx, "p_value"),
         col(ctx, "change_test"),
+    ]
+
+
+# The short form of a satisfaction row: its rate with interval and verdict, no counts or change.
+_VERDICT_COLUMNS = ("responses", "rate", "ci_low", "ci_high", "verdict", "small_sample")
+
+
+def _verdict_cells(ctx: Context, row: Mapping[str, Any]) -> list[object]:
+    """The figures of one satisfaction row under :data:`_VERDICT_COLUMNS`."""
+    return [
+        row["responses"],
+        _rate(ctx, row),
+        row["ci_low"],
+        row["ci_high"],
+        vocab_label(ctx, "verdict", row["verdict"]),
+        ctx.t("report.yes") if row["small_sample"] else "",
     ]
 
 
@@ -206,33 +222,14 @@ def _community_role_table(
         sizes, ctx.settings.min_cell_size, groups=(lambda k: k[0], lambda k: k[1])
     )
     hidden |= {k for k in sizes if (k[0], None) in hidden_communities}
-    columns = [
-        col(ctx, "community"),
-        col(ctx, "role"),
-        col(ctx, "responses"),
-        col(ctx, "rate"),
-        col(ctx, "ci_low"),
-        col(ctx, "ci_high"),
-        col(ctx, "verdict"),
-        col(ctx, "small_sample"),
-    ]
+    columns = cols(ctx, "community", "role", *_VERDICT_COLUMNS)
     rows: list[list[object]] = []
     for r in cells:
         label = [r["community_name"], vocab_label(ctx, "role", r["role"])]
         if cell_key(r) in hidden:
-            rows.append([*label, *[SUPPRESSED] * 6])
+            rows.append([*label, *[SUPPRESSED] * len(_VERDICT_COLUMNS)])
             continue
-        rows.append(
-            [
-                *label,
-                r["responses"],
-                _rate(ctx, r),
-                r["ci_low"],
-                r["ci_high"],
-                vocab_label(ctx, "verdict", r["verdict"]),
-                ctx.t("report.yes") if r["small_sample"] else "",
-            ]
-        )
+        rows.append([*label, *_verdict_cells(ctx, r)])
     title = ctx.t("report.section.community_role")
     return Table("community_role", title, columns, rows, notes=suppression_notes(ctx, hidden))
 
@@ -392,28 +389,9 @@ def _under_target_table(ctx: Context) -> Table:
         sorted(community for _subdistrict, community in hidden),
         LISTED_COMMUNITIES,
     )
-    columns = [
-        col(ctx, "subdistrict"),
-        col(ctx, "community"),
-        col(ctx, "responses"),
-        col(ctx, "rate"),
-        col(ctx, "ci_low"),
-        col(ctx, "ci_high"),
-        col(ctx, "verdict"),
-        col(ctx, "small_sample"),
-    ]
+    columns = cols(ctx, "subdistrict", "community", *_VERDICT_COLUMNS)
     rows: list[list[object]] = [
-        [
-            subdistrict_label(ctx, r),
-            r["community_name"],
-            r["responses"],
-            _rate(ctx, r),
-            r["ci_low"],
-            r["ci_high"],
-            vocab_label(ctx, "verdict", r["verdict"]),
-            ctx.t("report.yes") if r["small_sample"] else "",
-        ]
-        for r in listed
+        [subdistrict_label(ctx, r), r["community_name"], *_verdict_cells(ctx, r)] for r in listed
     ]
     under = int(listed[0]["under_target"]) if listed else 0
     below = int(listed[0]["below_target"]) if listed else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.reports.cells import (
     Table,
 )
-from flows.reports.columns import col, cols, row_values
+from flows.reports.columns import cols, row_values
 from flows.reports.context import (
     Context,
     query_rows,
@@ -34,11 +34,7 @@ def subdistrict_opinions_table(ctx: Context) -> Table:
         [subdistrict_label(ctx, r), r["communities"], r["opinions"]]
         for r in query_rows(ctx.con, "subdistrict_opinions", ctx.period)
     ]
-    columns = [
-        col(ctx, "subdistrict"),
-        col(ctx, "communities"),
-        col(ctx, "opinions"),
-    ]
+    columns = cols(ctx, "subdistrict", "communities", "opinions")
     return Table(
         "opinions_by_subdistrict",
         ctx.t("report.section.opinions_by_subdistrict"),

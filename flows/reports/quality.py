@@ -13,7 +13,7 @@ from flows.periods import Period
 from flows.reports.cells import (
     Table,
 )
-from flows.reports.columns import col, cols, row_values
+from flows.reports.columns import cols, row_values
 from flows.reports.context import (
     Context,
     query_rows,
@@ -146,26 +146,22 @@ def quality_tables(ctx: Context, run_id: str | None) -> list[Table]:
                 total=f"{len(receipts):,}",
             )
         )
-    receipt_cols = [
-        col(ctx, "started_at"),
-        col(ctx, "file"),
-        col(ctx, "kind"),
-        col(ctx, "received_at"),
-        col(ctx, "rows_read"),
-        col(ctx, "rows_loaded"),
-        col(ctx, "rows_quarantined"),
-        col(ctx, "outcome"),
-    ]
+    receipt_cols = cols(
+        ctx,
+        "started_at",
+        "file",
+        "kind",
+        "received_at",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "outcome",
+    )
     rejected: list[list[object]] = [
         [f["file_name"], str(f["file_hash"])[:12], when(f["received_at"], tz), f[f"reason_{lang}"]]
         for f in query_rows(ctx.con, "quality_rejected")
     ]
-    rejected_cols = [
-        col(ctx, "file"),
-        col(ctx, "hash"),
-        col(ctx, "received_at"),
-        col(ctx, "reason"),
-    ]
+    rejected_cols = cols(ctx, "file", "hash", "received_at", "reason")
     return [
         Table("runs", ctx.t("report.section.runs_quality"), run_cols, run_rows),
         Table(
@@ -224,15 +220,7 @@ def _quarantine_tables(ctx: Context, period: str | None, key: str, intro: str) -
         ]
         for q in cells
     ]
-    columns = [
-        col(ctx, "file"),
-        col(ctx, "sheet"),
-        col(ctx, "row_number"),
-        col(ctx, "column"),
-        col(ctx, "cell_value"),
-        col(ctx, "reason"),
-        col(ctx, "action"),
-    ]
+    columns = cols(ctx, "file", "sheet", "row_number", "column", "cell_value", "reason", "action")
     notes = []
     corrected = query_rows(ctx.con, "quality_corrected", period)[0]
     if corrected["cells"]:
@@ -258,15 +246,9 @@ def _quarantine_tables(ctx: Context, period: str | None, key: str, intro: str) -
         ]
         for r in summary
     ]
-    reason_columns = [
-        col(ctx, "kind"),
-        col(ctx, "column"),
-        col(ctx, "reason"),
-        col(ctx, "action"),
-        col(ctx, "cells"),
-        col(ctx, "rows_quarantined"),
-        col(ctx, "files"),
-    ]
+    reason_columns = cols(
+        ctx, "kind", "column", "reason", "action", "cells", "rows_quarantined", "files"
+    )
     return [
         Table(
             f"{key}_reasons",

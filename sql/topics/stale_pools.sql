@@ -9,32 +9,28 @@ tags as (
     from core.opinion_tags
 ),
 
-untagged as (
-    select c.period, c.community_id
+paired as (
+    -- Each current opinion beside its tag (a side NULL where it has none); the pool is the tag's,
+    -- else the opinion's.
+    select
+        c.file_hash as opinion_hash,
+        t.file_hash as tag_hash,
+        t.taxonomy,
+        coalesce(t.period, c.period) as period,
+        coalesce(t.community_id, c.community_id) as community_id
     from current_rows as c
-    left join tags as t
+    full join tags as t
         on t.source = c.source
         and t.file_hash = c.file_hash
         and t.sheet is not distinct from c.sheet
         and t.row_number = c.row_number
-    where t.file_hash is null
-),
-
-outdated as (
-    select t.period, t.community_id
-    from tags as t
-    left join current_rows as c
-        on t.source = c.source
-        and t.file_hash = c.file_hash
-        and t.sheet is not distinct from c.sheet
-        and t.row_number = c.row_number
-    where c.file_hash is null or t.taxonomy <> ?
 ),
 
 final as (
-    select period, community_id from untagged
-    union
-    select period, community_id from outdated
+    -- An opinion untagged, a tag of an opinion gone or superseded, or a tag by another taxonomy.
+    select distinct period, community_id
+    from paired
+    where tag_hash is null or opinion_hash is null or taxonomy <> ?
 )
 
 select * from final

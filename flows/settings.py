@@ -158,9 +158,19 @@ class Settings:
         return self.home / "evaluator-names"
 
     @property
+    def cache_dir(self) -> Path:
+        """What minyi derives and keeps between runs to save time; safe to delete (mode 700)."""
+        return self.home / "cache"
+
+    @property
     def registry_cache_dir(self) -> Path:
         """What is derived from the registry files alone, kept between runs (mode 600)."""
-        return self.home / "cache" / "registry"
+        return self.cache_dir / "registry"
+
+    @property
+    def jieba_cache_dir(self) -> Path:
+        """jieba's built prefix dictionary for topic tagging, kept between runs."""
+        return self.cache_dir / "jieba"
 
     @property
     def publish_path(self) -> Path | None:

@@ -91,6 +91,28 @@ def safe_cell(sheet: Worksheet, row: int, col: int, value: object, cell_format: 
         sheet.write_string(row, col, str(value), cell_format)
 
 
+# Formulas as xlsxwriter writes them, by (formula, expand future functions, use them).
+_PREPARED_FORMULAS: dict[tuple[str, bool, bool], str] = {}
+
+
+class PreparedFormulas(Worksheet):
+    """A worksheet that prepares each distinct formula once per process: xlsxwriter runs about
+    150 regular expressions over every formula it writes (to spell Excel's newer functions),
+    a dropdown's list reference included, three of them in every corrections workbook. The
+    prepared text depends only on the formula and the two flags, so the XML is unchanged."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        key = (formula, expand_future_functions, bool(self.use_future_functions))
+        prepared = _PREPARED_FORMULAS.get(key)
+        if prepared is None:
+            if len(_PREPARED_FORMULAS) >= 10_000:
+                _PREPARED_FORMULAS.clear()
+            prepared = _PREPARED_FORMULAS[key] = super()._prepare_formula(
+                formula, expand_future_functions
+            )
+        return prepared
+
+
 class _CharWidths(dict[str, int]):
     """Columns each character takes, looked up in Unicode once per distinct character."""
 

@@ -24,6 +24,7 @@ from flows.datasets import Column as DatasetColumn
 from flows.messages import both, msg
 from flows.reports.cells import (
     XLSX_OPTIONS,
+    PreparedFormulas,
     column_widths,
     safe_cell,
     sheet_name,
@@ -127,7 +128,8 @@ def _correction_files(
                     file_hash, file_name = r["file_hash"], str(r["file_name"])
                     by_kind = defaultdict(list)
                 row_values = json.loads(r["row_values"]) if r["row_values"] else {}
-                problems = list({json.dumps(p, sort_keys=True): p for p in r["problems"]}.values())
+                # Each problem once, in the query's order (a rule may flag a cell twice).
+                problems = list({tuple(sorted(p.items())): p for p in r["problems"]}.values())
                 by_kind[r["kind"]].append(
                     _CorrectionRow(
                         str(r["sheet"] or ""),
@@ -290,7 +292,7 @@ def _write_correction_sheets(
     problem = workbook.add_format(_CORRECTION_FORMATS["problem"])
     ranges = _dropdown_ranges(sheets, lists or {})
     for spec in sheets:
-        sheet = workbook.add_worksheet(spec.name)
+        sheet = workbook.add_worksheet(spec.name, worksheet_class=PreparedFormulas)
         last = len(spec.labels) - 1  # the problem column
         for col, label in enumerate(spec.labels):
             sheet.write_string(0, col, label, header)

@@ -32,11 +32,15 @@ topics_app = typer.Typer(
 
 
 def _settings() -> Settings:
+    from flows.topics.tokens import keep_cache_in
+
     try:
-        return load_settings()
+        settings = load_settings()
     except ValueError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    keep_cache_in(settings.jieba_cache_dir)
+    return settings
 
 
 def _taxonomy(settings: Settings, path: Path | None = None) -> Taxonomy:

@@ -23,7 +23,7 @@ from flows.topics.classify import classify
 from flows.topics.duplicates import group_near_duplicates
 from flows.topics.model import TRAINING
 from flows.topics.taxonomy import Taxonomy, load_taxonomy
-from flows.topics.tokens import USER_DICTIONARY
+from flows.topics.tokens import USER_DICTIONARY, keep_cache_in
 from flows.warehouse import Mode, open_warehouse, sql
 
 # The code whose change changes tags: a new rule retags every pool on the next ingest.
@@ -145,5 +145,6 @@ def tag_opinions(settings: Settings, taxonomy: Taxonomy | None = None) -> Taggin
         # Checked read-only first: an analyst's open query does not hold up an unchanged run.
         if topics_current(con, fingerprint) and stale_pools(con, fingerprint).empty:
             return TaggingSummary(0, 0)
+    keep_cache_in(settings.jieba_cache_dir)
     with open_warehouse(settings, Mode.WRITE) as con:
         return refresh_tags(con, taxonomy)

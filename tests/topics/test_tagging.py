@@ -212,6 +212,21 @@ def test_ingest_and_rebuild_keep_the_tags_current(settings: Settings) -> None:
     assert query(settings, "select * from metrics.opinions order by all") == incremental
 
 
+def test_tagging_keeps_jiebas_dictionary_in_the_homes_cache(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.topics import tokens
+
+    monkeypatch.setattr(tokens, "_tokenizer", None)  # built by this ingest, not an earlier test
+    monkeypatch.setattr(tokens, "_cache_dir", None)
+    monkeypatch.setattr(tokens, "_clause_cache", {})
+    # A clause no earlier test segmented (the classifier remembers clauses it has seen).
+    ingest(settings, [_comments_file(settings, "e.csv", ["篮球场边上的路灯晚上不亮"])])
+    kept = list(settings.jieba_cache_dir.iterdir())
+    assert [path.name.startswith("prefix-dictionary-") for path in kept] == [True]
+    assert settings.jieba_cache_dir.parent == settings.home / "cache"
+
+
 def test_a_broken_taxonomy_stops_the_ingest_before_anything_is_loaded(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -72,3 +72,66 @@ def test_start_up_is_quiet_and_leaves_no_cache(tmp_path: Path) -> None:
     assert done.stderr == ""
     assert list(temp.iterdir()) == []
     assert list(tmp_path.iterdir()) == [temp]
+
+
+def _kept(cache: Path) -> list[Path]:
+    return sorted(cache.iterdir())
+
+
+def test_the_built_dictionary_is_kept_privately_and_a_second_process_reads_it(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "home" / "cache" / "jieba"
+    first = _build(USER_DICTIONARY, cache)
+    [kept] = _kept(cache)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_mode & 0o777 == 0o700
+    # A second process that could not build the dictionary still segments: it read the file.
+    script = (
+        "import sys, jieba\n"
+        "from pathlib import Path\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError('built again')\n"
+        "jieba.Tokenizer.gen_pfdict = staticmethod(refuse)\n"
+        "from flows.topics.tokens import USER_DICTIONARY, _build\n"
+        "segmenter = _build(USER_DICTIONARY, Path(sys.argv[1]))\n"
+        "print('/'.join(segmenter.lcut('楼下有人飞线充电', HMM=False)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(cache)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "/".join(first.lcut("楼下有人飞线充电", HMM=False))
+    assert _kept(cache) == [kept]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"not a dictionary", None],
+    ids=["empty", "garbage", "truncated"],
+)
+def test_a_corrupt_kept_dictionary_is_built_again(tmp_path: Path, damage: bytes | None) -> None:
+    cache = tmp_path / "cache"
+    _build(USER_DICTIONARY, cache)
+    [kept] = _kept(cache)
+    whole = kept.read_bytes()
+    kept.write_bytes(whole[: len(whole) // 2] if damage is None else damage)
+    rebuilt = _build(USER_DICTIONARY, cache)
+    assert "飞线充电" in rebuilt.lcut("楼下有人飞线充电", HMM=False)
+    assert _kept(cache) == [kept]
+    assert kept.read_bytes() == whole
+
+
+def test_a_dictionary_kept_for_another_version_is_replaced(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    older = cache / "prefix-dictionary-0123456789abcdef01234567.marshal"
+    older.write_bytes(b"from an older jieba")
+    _build(USER_DICTIONARY, cache)
+    [kept] = _kept(cache)
+    assert kept != older
+    assert not older.exists()

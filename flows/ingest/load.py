@@ -228,7 +228,9 @@ def quarantine_frame(table: StagedTable, loading: set[str], run_id: str) -> pd.D
         dtype=object,
     )
     lineage = ["row_id", "file_hash", "file_name", "sheet", "row_number"]
-    rows = table.frame[lineage + (["period"] if "period" in table.frame else [])]
+    # Only the failed rows' lineage: joining against every staged row hashed them all.
+    failed_rows = table.frame["row_id"].isin(set(cells["row_id"]))
+    rows = table.frame.loc[failed_rows, lineage + (["period"] if "period" in table.frame else [])]
     cells = cells.merge(rows, on="row_id", how="left", validate="many_to_one")
     explained = [(*explain(table.kind, f, "zh"), *explain(table.kind, f, "en")) for f in failures]
     cells["reason_zh"], cells["action_zh"], cells["reason_en"], cells["action_en"] = zip(

@@ -18,7 +18,7 @@ from flows.faults import checkpoint
 from flows.ingest.normalise import StagedTable
 from flows.ingest.receive import FileOutcome
 from flows.ingest.registry import Registry, replace_roster
-from flows.ingest.stage import row_values
+from flows.ingest.stage import among, row_values
 from flows.ingest.validate import explain
 from flows.messages import msg
 from flows.settings import Settings
@@ -196,9 +196,9 @@ def _load_kind(
     now: datetime,
 ) -> None:
     """Supersede, insert and quarantine one kind's rows of the files being loaded."""
-    frame = table.frame[table.frame["file_hash"].isin(loading)]
+    frame = table.frame[among(table.frame["file_hash"], loading)]
     failed = {f.row_id for f in table.failures}
-    valid = frame[~frame["row_id"].isin(failed)]
+    valid = frame[~among(frame["row_id"], failed)]
     if not valid.empty:
         con.register("staged_rows", valid)
         con.execute(sql(_SUPERSEDE[table.kind]), [now])
@@ -228,7 +228,9 @@ def quarantine_frame(table: StagedTable, loading: set[str], run_id: str) -> pd.D
         dtype=object,
     )
     lineage = ["row_id", "file_hash", "file_name", "sheet", "row_number"]
-    rows = table.frame[lineage + (["period"] if "period" in table.frame else [])]
+    # Only the failed rows' lineage: joining against every staged row hashed them all.
+    failed_rows = among(table.frame["row_id"], set(cells["row_id"]))
+    rows = table.frame.loc[failed_rows, lineage + (["period"] if "period" in table.frame else [])]
     cells = cells.merge(rows, on="row_id", how="left", validate="many_to_one")
     explained = [(*explain(table.kind, f, "zh"), *explain(table.kind, f, "en")) for f in failures]
     cells["reason_zh"], cells["action_zh"], cells["reason_en"], cells["action_en"] = zip(

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.datasets import Kind
 from flows.ingest.normalise import StagedTable, TableSource, stage_table, table_scrubber
@@ -72,9 +76,19 @@ def merge_staged(parts: list[dict[Kind, StagedTable]]) -> dict[Kind, StagedTable
     }
 
 
-def row_values(table: StagedTable, row_ids: set[str]) -> dict[str, str]:
+def among(column: pd.Series, values: Collection[str]) -> np.ndarray:
+    """``column.isin(values)`` for a text column, in Arrow: pandas' ``isin`` on Arrow-backed
+    text builds one Arrow scalar per value in Python (thousands of row ids a batch)."""
+    if not values:
+        return np.zeros(len(column), dtype=bool)
+    array = pa.array(column)
+    found = pc.is_in(array, value_set=pa.array(list(values), type=array.type))
+    return np.asarray(found, dtype=bool)
+
+
+def row_values(table: StagedTable, row_ids: Collection[str]) -> dict[str, str]:
     """The text as read (names pseudonymised) of the given rows, as JSON, by row id."""
-    chosen = table.frame["row_id"].isin(row_ids)
+    chosen = among(table.frame["row_id"], row_ids)
     columns = [c for c in table.raw.columns if c != "row_number"]
     raw = table.raw.loc[chosen, columns].astype(object)
     records = raw.where(raw.notna(), None).to_dict("records")

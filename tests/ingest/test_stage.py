@@ -12,7 +12,7 @@ import pytest
 
 from flows.ingest.receive import FileOutcome, read_files
 from flows.ingest.registry import Registry, load_registry
-from flows.ingest.stage import merge_staged, row_values, stage_files
+from flows.ingest.stage import among, merge_staged, row_values, stage_files
 from flows.privacy import NAME_MASK
 from flows.settings import Settings
 from tests.helpers import EVALUATION_HEADER, evaluation, hearing, write_csv
@@ -154,3 +154,12 @@ def test_row_values_are_the_text_as_read_with_pseudonyms(
     assert record["efficiency"] == "好" and record["verdict"] == "满意"
     assert record["evaluator"] == staged.frame["evaluator_key"].iloc[0]
     assert "row_number" not in record and "王秀英" not in values[bad]
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "string[pyarrow]"], ids=str)
+@pytest.mark.parametrize(
+    "values", [{"r1", "r3"}, set(), {"elsewhere"}], ids=["some", "none-asked", "none-found"]
+)
+def test_among_agrees_with_pandas_isin(dtype: str, values: set[str]) -> None:
+    column = pd.Series(["r1", "r2", None, "r3", "r1"], dtype=dtype)
+    assert among(column, values).tolist() == column.isin(values).tolist()

@@ -31,7 +31,7 @@ def _columns(ctx: Context) -> list[Col]:
         topics_col("raised", "int"),
         topics_col("resolved", "int"),
         topics_col("resolution_rate", "pct"),
-        topics_col("examples"),
+        Col(ctx.t("topics.col.examples"), key="opinion"),  # sentences: wrapped as opinions
     ]
 
 

@@ -38,7 +38,13 @@ def table_rows_html(table: Table, lang: str) -> Markup:
     text_class = "opinion" if table.key == "opinions" else ""
     names = ("community", "subdistrict")
     classes = [
-        "num" if c.kind != "text" else "name" if c.key in names else text_class
+        "num"
+        if c.kind != "text"
+        else "name"
+        if c.key in names
+        else "opinion"
+        if c.key == "opinion"
+        else text_class
         for c in table.columns
     ]
     first = 1 if table.grouped else 0

@@ -6,14 +6,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-from flows.messages import both
-
-if TYPE_CHECKING:
-    pass
 
 from flows.cli.common import (
     HalfYear,
@@ -24,6 +19,7 @@ from flows.cli.common import (
     _settings,
     app,
 )
+from flows.messages import both
 
 
 @app.command()
@@ -56,7 +52,6 @@ def query(
     settings = _settings()
     from flows.service.runlock import run_lock_held
     from flows.warehouse import WarehouseLocked
-    from flows.warehouse.export import OutputRefused, check_query_output
     from flows.warehouse.query import QueryRefused, QueryTimedOut, run_query
 
     if timeout is not None and timeout < 0:
@@ -67,6 +62,9 @@ def query(
     if output_format not in ("table", "csv", "json"):
         _fail("--format: table | csv | json", 2)
     if output is not None:
+        # Only with a file: the writers import pandas (0.35 s), which a table on screen skips.
+        from flows.warehouse.export import OutputRefused, check_query_output
+
         try:
             check_query_output(output, settings.home, force=force)
         except OutputRefused as refused:
@@ -95,7 +93,7 @@ def query(
         _fail(both("query_error", error=error))
         return
     if output is not None:
-        from flows.warehouse.export import write_query_output
+        from flows.warehouse.export import OutputRefused, write_query_output
 
         try:
             write_query_output(frame, output, settings.timezone, settings.home, force=force)

@@ -45,8 +45,12 @@ def cpu_now() -> float:
     Unlike wall time, a busy machine does not inflate it: what a measurement did, not how
     long it waited for a core.
     """
+    from flows.ingest.workers import live_cpu_seconds
+
     times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
+    children = times.children_user + times.children_system
+    # A run's worker processes (flows.ingest.workers) are counted by os.times once they end.
+    return times.user + times.system + children + live_cpu_seconds()
 
 
 class Stages:
@@ -150,7 +154,8 @@ def measure_minyi(args: dict[str, Any]) -> Result:
     from flows.warehouse import Mode, open_warehouse
 
     home = fresh_home(Path(args["home"]), Path(args["reference_dir"]))
-    settings = load_settings(env={}, home=home)
+    # MINYI_WORKERS: the default (one process per CPU), or 1 for --one-process.
+    settings = load_settings(env={}, home=home, workers=args.get("workers", 0))
     paths = [Path(p) for p in args["paths"]]
     period = Period.coerce(args["period"])
     baseline = memory_mb("VmRSS")

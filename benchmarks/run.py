@@ -81,7 +81,13 @@ def rate(rows: int, seconds: float) -> float:
 
 
 def measure_size(
-    inputs: Inputs, workdir: Path, *, naive: bool, correction: bool, bound: bool = True
+    inputs: Inputs,
+    workdir: Path,
+    *,
+    naive: bool,
+    correction: bool,
+    bound: bool = True,
+    one_process: bool = False,
 ) -> dict[str, Any]:
     """Floor, minyi, the bound and (optionally) naive on one size's files, plus the correction
     refresh."""
@@ -97,6 +103,10 @@ def measure_size(
     print(f"  N={inputs.subdistricts}: minyi ...", flush=True)
     home = size / "minyi-home"
     out["minyi"] = run_child("minyi", {**common, "home": str(home), "period": str(PERIOD)})
+    if one_process:
+        print(f"  N={inputs.subdistricts}: minyi on one process ...", flush=True)
+        alone = {"home": str(size / "one-process-home"), "period": str(PERIOD), "workers": 1}
+        out["minyi_one_process"] = run_child("minyi", {**common, **alone})
     if bound:
         print(f"  N={inputs.subdistricts}: bound ...", flush=True)
         out["bound"] = run_child(
@@ -202,6 +212,13 @@ def print_goals(entry: dict[str, Any], cores: int) -> None:
         f"peak RSS {_mb(minyi['peak_rss_mb'])} MiB (goal <= {_mb(GOALS['peak_rss_mb'])} MiB; "
         f"the floor {_mb(entry['floor']['peak_rss_mb'])} MiB)"
     )
+    if "minyi_one_process" in entry:
+        alone = entry["minyi_one_process"]
+        lines.append(
+            f"on one process (MINYI_WORKERS=1): {alone['seconds']:.2f} s, "
+            f"{alone.get('cpu_seconds', 0):.2f} s of CPU; the workers make the run "
+            f"{_ratio(alone['seconds'], minyi['seconds'])} as fast"
+        )
     if "naive" in entry:
         lines.append(
             f"naive/minyi {_ratio(entry['naive']['seconds'], minyi['seconds'])} "
@@ -306,6 +323,11 @@ def main(argv: list[str] | None = None) -> None:
         "--no-bound", action="store_true", help="skip the bound (the contract's least work)"
     )
     parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="also measure minyi on one process (MINYI_WORKERS=1), beside its default",
+    )
+    parser.add_argument(
         "--latency",
         action="store_true",
         help="only the fixed costs at one subdistrict: whole minyi commands beside the floors",
@@ -341,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
                 naive=naive,
                 correction=n == sizes[-1],
                 bound=not options.no_bound,
+                one_process=options.one_process,
             )
         )
     if options.latency:

@@ -19,10 +19,10 @@ from flows.ingest.batch import RunResult
 from flows.ingest.inbox import ready_inbox_files
 from flows.ingest.load import LoadSummary
 from flows.ingest.normalise import StagedTable
-from flows.ingest.receive import FileOutcome
+from flows.ingest.receive import FileOutcome, mark_repeats
 from flows.ingest.stage import merge_staged
 from flows.periods import Period, last_closed_period
-from flows.service.dask import mark_repeats, task_groups
+from flows.service.dask import task_groups
 from flows.settings import Settings, load_settings
 from flows.storage import keep_private
 from flows.warehouse import Mode, WarehouseLocked, open_warehouse

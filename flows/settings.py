@@ -76,6 +76,9 @@ class Settings:
     validation_chunk_rows: int = 200_000
     # Input bytes read, validated and committed per batch: bounds memory on a large inbox.
     batch_bytes: int = 16 * 1024 * 1024
+    # Processes that read and validate a batch's files at once (this one and workers it
+    # starts); 0 = one per CPU, 1 = this process alone.
+    workers: int = 0
     # DuckDB's own memory cap for warehouse connections (it spills to disk beyond it): with
     # DuckDB's default of 80% of RAM, loading a national roster alone took over 1 GiB.
     duckdb_memory_limit: str = "512MB"
@@ -213,6 +216,7 @@ _ENV = {
     "max_field_chars": "MINYI_MAX_FIELD_CHARS",
     "validation_chunk_rows": "MINYI_VALIDATION_CHUNK_ROWS",
     "batch_bytes": "MINYI_BATCH_BYTES",
+    "workers": "MINYI_WORKERS",
     "duckdb_memory_limit": "MINYI_DUCKDB_MEMORY_LIMIT",
     "duckdb_threads": "MINYI_DUCKDB_THREADS",
     "query_timeout_seconds": "MINYI_QUERY_TIMEOUT_SECONDS",

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,10 +41,15 @@ from flows.ingest.load import (
     replace_registry,
 )
 from flows.ingest.normalise import StagedTable, batch_names
-from flows.ingest.receive import FileOutcome, read_files, read_tables
+from flows.ingest.readers import file_hash, read_file
+from flows.ingest.receive import FileOutcome, mark_repeats, read_files, read_tables
 from flows.ingest.registry import Registry, keep, load_registry, read_kept
-from flows.ingest.stage import stage_files
-from flows.ingest.validate import validate_files
+from flows.ingest.stage import merge_staged, stage_files
+from flows.ingest.validate import prepare_validation, validate_files
+from flows.ingest.workers import current as current_workers
+from flows.ingest.workers import hold, on_worker, run_workers, take, worth_starting
+from flows.ingest.workers import split as split_files
+from flows.messages import both
 from flows.periods import Period
 from flows.privacy import load_key, redact_validation
 from flows.service.runlock import run_lock
@@ -124,14 +130,17 @@ def remembered_names(settings: Settings) -> set[str]:
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def remember_names(outcomes: list[FileOutcome], context: BatchContext) -> None:
+def remember_names(
+    outcomes: list[FileOutcome], context: BatchContext, found: frozenset[str] = frozenset()
+) -> None:
     """Add the batch's evaluator names that the roster lacks to the names masked in text.
 
     A resident who evaluates without being on the roster is masked in this batch's files
     and, kept in ``MINYI_HOME/evaluator-names`` (mode 600, like the key), in every later
     batch and run, and in a rebuild. Text loaded before the name first came is left as is.
+    ``found``: names found in files read elsewhere (a worker's, :func:`read_batch`).
     """
-    found = batch_names(context.registry, read_tables(outcomes)) - context.names
+    found = (batch_names(context.registry, read_tables(outcomes)) | found) - context.names
     if found:
         context.names |= found
         payload = json.dumps(sorted(context.names), ensure_ascii=False).encode("utf-8")
@@ -141,16 +150,58 @@ def remember_names(outcomes: list[FileOutcome], context: BatchContext) -> None:
 def read_batch(
     paths: list[Path], context: BatchContext, names: dict[Path, str] | None = None
 ) -> list[FileOutcome]:
-    """Read every file of the batch (``names``: original names of archived copies).
+    """Read every file of the batch (``names``: original names of archived copies), in groups
+    over the run's workers (see :mod:`flows.ingest.workers`).
 
     Inbox files gone since the batch was listed are skipped: a run that held the run lock
-    before this one loaded them and cleared them from the inbox.
+    before this one loaded them and cleared them from the inbox. A worker keeps the rows it
+    read for validating them (the outcome here says so, ``rows_elsewhere``) and sends back
+    the evaluator names it found, which are masked in every group's files.
     """
     inbox = context.settings.inbox_dir.resolve()
     waiting = [p for p in paths if os.path.lexists(p) or not p.resolve().is_relative_to(inbox)]
-    outcomes = read_files(waiting, context.settings, context.known, names)
+    workers = current_workers()
+    groups = split_files(waiting, [_size(p) for p in waiting], workers.count)
+    parts = workers.map_groups(partial(_read_group, context=context, names=names), groups)
+    found = frozenset().union(*(part_names for _o, part_names in parts))
+    outcomes = mark_repeats([o for part_outcomes, _n in parts for o in part_outcomes])
+    if found - context.names:
+        remember_names([], context, found)
     checkpoint("read")
     return outcomes
+
+
+def _size(path: Path) -> int:
+    """A file's bytes as listed: the weight of its group (:func:`flows.ingest.workers.split`)."""
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return 0
+
+
+def _read_group(
+    paths: list[Path],
+    first: int,
+    *,
+    context: BatchContext,
+    names: dict[Path, str] | None,
+) -> tuple[list[FileOutcome], frozenset[str]]:
+    """Read one group of a batch's files: here, the outcomes with their rows; on a worker,
+    the rows kept there for :func:`_validate_group` and the evaluator names the roster lacks
+    (those here are found by :func:`remember_names`)."""
+    outcomes = read_files(paths, context.settings, context.known, names)
+    if not on_worker():
+        return outcomes, frozenset()
+    hold((context.run_id, first), outcomes)
+    found = batch_names(context.registry, read_tables(outcomes))
+    return [_rows_left_behind(o) for o in outcomes], found
+
+
+def _rows_left_behind(outcome: FileOutcome) -> FileOutcome:
+    """A copy of a worker's outcome to send back: everything but the rows it read."""
+    copy = replace(outcome, rows_elsewhere=outcome.read is not None)
+    copy.release_rows()
+    return copy
 
 
 def stage_and_validate(
@@ -189,10 +240,44 @@ def keep_validation_results(results: list[dict[str, Any]], context: BatchContext
 def validate_batch(
     outcomes: list[FileOutcome], context: BatchContext
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable]]:
-    """Type and validate the batch's rows; keep the GX results for technical readers."""
-    outcomes, staged, results = stage_and_validate(outcomes, context)
-    keep_validation_results(results, context)
-    return outcomes, staged
+    """Type and validate the batch's rows, its files in the groups they were read in, each
+    where it was read (see :mod:`flows.ingest.workers`); keep the GX results for technical
+    readers."""
+    workers = current_workers()
+    groups = split_files(outcomes, [_size(o.path) for o in outcomes], workers.count)
+    parts = workers.map_groups(partial(_validate_group, context=context), groups)
+    keep_validation_results([r for _o, _s, results in parts for r in results], context)
+    validated = [outcome for part_outcomes, _s, _r in parts for outcome in part_outcomes]
+    if len(parts) == 1:
+        return validated, parts[0][1]
+    return validated, merge_staged([staged for _o, staged, _r in parts])
+
+
+def _validate_group(
+    outcomes: list[FileOutcome], first: int, *, context: BatchContext
+) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
+    """Type and validate one group of a batch's files, with the rows this worker kept when
+    it read them; the rows are let go once staged (a worker sends back only the outcomes'
+    counts). A repeat of another group's file, marked duplicate here, stays one."""
+    held = take((context.run_id, first))
+    if isinstance(held, list) and len(held) == len(outcomes):
+        outcomes = [
+            kept if sent.rows_elsewhere and kept.file_hash == sent.file_hash else sent
+            for sent, kept in zip(outcomes, held, strict=True)
+        ]
+    # Rows kept by a worker that died since: read again here.
+    outcomes = [_read_again(o, context.settings) if o.rows_elsewhere else o for o in outcomes]
+    validated = stage_and_validate(outcomes, context, first_sequence=first)
+    for outcome in outcomes:
+        outcome.release_rows()
+    return validated
+
+
+def _read_again(outcome: FileOutcome, settings: Settings) -> FileOutcome:
+    """The rows of a file read on a worker that died before validating them, read here."""
+    if file_hash(outcome.path) != outcome.file_hash:
+        raise RuntimeError(both("file_changed_while_read", file=outcome.file_name))
+    return replace(outcome, read=read_file(outcome.path, settings), rows_elsewhere=False)
 
 
 def load_and_archive(
@@ -441,9 +526,27 @@ def in_batches(
     groups = file_batches(paths, context.settings.batch_bytes)
     if not groups and not context.settings.warehouse_path.exists():
         groups = [[]]
-    refresh_registry(context)
-    release_arrow_memory()
-    step("registry")
+    with run_workers(context.settings) as workers:
+        if worth_starting([_size(p) for p in paths]):
+            workers.start(warm_up)  # while the registry is brought up to date
+        refresh_registry(context)
+        release_arrow_memory()
+        step("registry")
+        yield from _each_batch(context, groups, steps, step)
+
+
+def warm_up() -> None:
+    """What a worker process does first (see :mod:`flows.ingest.workers`): import the steps
+    and prepare Great Expectations, before the first group of files arrives."""
+    prepare_validation()
+
+
+def _each_batch(
+    context: BatchContext,
+    groups: list[list[Path]],
+    steps: Steps,
+    step: Callable[[str], object],
+) -> Iterator[tuple[LoadSummary, list[FileOutcome]]]:
     for number, group in enumerate(groups):
         part = batch_context(context, number)
         outcomes = steps.read(group, part)

@@ -34,6 +34,9 @@ class FileOutcome:
     rows_quarantined: int = 0  # data rows held back with a reason, set when validated
     # The name with known persons' names masked too, set when the batch is staged.
     masked_name: str | None = None
+    # Read on a worker process, which keeps the rows until it validates them: this copy has
+    # none (see flows.ingest.workers).
+    rows_elsewhere: bool = False
 
     @property
     def file_name(self) -> str:
@@ -77,6 +80,30 @@ def read_files(
         name = (names or {}).get(path)
         outcomes.append(_read_one(path, name, settings, known, seen))
     return outcomes
+
+
+def mark_repeats(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Outcomes with a repeat of an earlier file of the batch marked duplicate, as one read does.
+
+    Groups read apart cannot see each other's hashes; without this, two copies of one file
+    in different groups would both be staged and fail the suites' uniqueness rules.
+    """
+    first: dict[str, str] = {}
+    marked: list[FileOutcome] = []
+    for outcome in outcomes:
+        if outcome.outcome != "duplicate" and outcome.file_hash in first:
+            outcome = FileOutcome(
+                outcome.path,
+                outcome.file_hash,
+                outcome.size_bytes,
+                "duplicate",
+                duplicate_of=first[outcome.file_hash],
+                received_as=outcome.received_as,
+            )
+        elif outcome.size_bytes:
+            first.setdefault(outcome.file_hash, outcome.received_as or outcome.path.name)
+        marked.append(outcome)
+    return marked
 
 
 def read_tables(outcomes: list[FileOutcome]) -> list[SheetTable]:

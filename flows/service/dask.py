@@ -16,7 +16,6 @@ from prefect import Flow
 from prefect.context import FlowRunContext
 from prefect.task_runners import TaskRunner
 
-from flows.ingest.receive import FileOutcome
 from flows.settings import Settings
 
 _P = ParamSpec("_P")
@@ -49,30 +48,6 @@ def file_groups(files: list[_F], per_group: int = DASK_FILES_PER_TASK) -> list[l
         return []
     size = math.ceil(len(files) / math.ceil(len(files) / per_group))
     return [files[i : i + size] for i in range(0, len(files), size)]
-
-
-def mark_repeats(outcomes: list[FileOutcome]) -> list[FileOutcome]:
-    """Outcomes with a repeat of an earlier file of the batch marked duplicate, as one read does.
-
-    Groups read apart cannot see each other's hashes; without this, two copies of one file
-    in different groups would both be staged and fail the suites' uniqueness rules.
-    """
-    first: dict[str, str] = {}
-    marked: list[FileOutcome] = []
-    for outcome in outcomes:
-        if outcome.outcome != "duplicate" and outcome.file_hash in first:
-            outcome = FileOutcome(
-                outcome.path,
-                outcome.file_hash,
-                outcome.size_bytes,
-                "duplicate",
-                duplicate_of=first[outcome.file_hash],
-                received_as=outcome.received_as,
-            )
-        elif outcome.size_bytes:
-            first.setdefault(outcome.file_hash, outcome.received_as or outcome.path.name)
-        marked.append(outcome)
-    return marked
 
 
 def _dask_threads() -> int:

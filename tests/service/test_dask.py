@@ -38,7 +38,7 @@ def test_file_groups_keep_order_and_bound_size() -> None:
 
 
 def test_repeats_across_groups_become_duplicates() -> None:
-    from flows.service.dask import mark_repeats
+    from flows.ingest.receive import mark_repeats
 
     marked = mark_repeats([_outcome("a.csv", "h1"), _outcome("b.csv", "h2"), _outcome("c", "h1")])
     assert [o.outcome for o in marked] == ["new", "new", "duplicate"]

@@ -257,8 +257,8 @@ def _validate_group(
     outcomes: list[FileOutcome], first: int, *, context: BatchContext
 ) -> tuple[list[FileOutcome], dict[Kind, StagedTable], list[dict[str, Any]]]:
     """Type and validate one group of a batch's files, with the rows this worker kept when
-    it read them; the rows are let go once staged (a worker sends back only the outcomes'
-    counts). A repeat of another group's file, marked duplicate here, stays one."""
+    it read them; on a worker the rows are let go once staged (it sends back only the
+    outcomes' counts). A repeat of another group's file, marked duplicate here, stays one."""
     held = take((context.run_id, first))
     if isinstance(held, list) and len(held) == len(outcomes):
         outcomes = [
@@ -268,8 +268,9 @@ def _validate_group(
     # Rows kept by a worker that died since: read again here.
     outcomes = [_read_again(o, context.settings) if o.rows_elsewhere else o for o in outcomes]
     validated = stage_and_validate(outcomes, context, first_sequence=first)
-    for outcome in outcomes:
-        outcome.release_rows()
+    if on_worker():  # here the batch loop lets them go once the batch is committed
+        for outcome in outcomes:
+            outcome.release_rows()
     return validated
 
 

@@ -61,6 +61,7 @@ def _run_flow(
         return
     from flows.service.prefect_env import configure_prefect
 
+    _use_serves_server(settings)
     configure_prefect(settings)
     from flows.flows import semiannual_run
     from flows.service.dask import with_task_runner, workers_share_the_server
@@ -74,6 +75,22 @@ def _run_flow(
         _fail(both("run_failed", error=error))
         return
     _print_result(settings, result)
+
+
+def _use_serves_server(settings: Settings) -> None:
+    """When ``minyi serve`` runs for this home, run the flow against its Prefect server: the
+    run is recorded where the scheduled ones are, and no temporary server is started (8 s on
+    a warm home, 17-20 s on a fresh one). PREFECT_API_URL, when set, is left as it is."""
+    import os
+
+    from flows.service.status import running_serve_api
+
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    api_url = running_serve_api(settings)
+    if api_url is not None:
+        os.environ["PREFECT_API_URL"] = api_url
+        _say(settings, "run_on_serve_server", url=api_url)
 
 
 def _say_totals(settings: Settings, summary: Any) -> None:

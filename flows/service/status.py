@@ -87,6 +87,15 @@ def serve_note(settings: Settings) -> dict[str, Any]:
     return noted if isinstance(noted, dict) else {}
 
 
+def running_serve_api(settings: Settings) -> str | None:
+    """The API of the Prefect server a running ``minyi serve`` of this home noted, if it
+    answers; None otherwise (no serve, a stale note, a server that does not answer)."""
+    api_url = serve_note(settings).get("api_url")
+    if not isinstance(api_url, str) or not api_url:
+        return None
+    return api_url if is_healthy(api_url, timeout=1.0) else None
+
+
 def refused_files(settings: Settings) -> int:
     """Files rejected whole (not a table, unreadable), kept in the quarantine folder."""
     folder = settings.quarantine_dir

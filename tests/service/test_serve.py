@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -156,9 +156,38 @@ def _ingest_a_dropped_form(
     assert client.read_flow_run(run.id).state_name == "Completed"
 
 
+def _run_by_hand_while_served(client: SyncPrefectClient, home: Path, tmp_path: Path) -> None:
+    """``minyi run`` with a new form while serve runs: its flow run is on serve's server (its
+    own PREFECT_HOME, empty, would have held a temporary server's), and it loads the form."""
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    def by_hand() -> list[Any]:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["semiannual-run"]))
+        )
+        return [r for r in runs if r.deployment_id is None]
+
+    write_csv(home / "inbox" / "by-hand.csv", "evaluations", [evaluation(evaluator="测试丙")])
+    os.utime(home / "inbox" / "by-hand.csv", (time.time() - 60, time.time() - 60))
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(MINYI_HOME=str(home), PREFECT_HOME=str(tmp_path / "by-hand"), MINYI_LANG="en")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "minyi"), "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "uses the Prefect server of the running minyi serve" in done.stdout
+    [run] = by_hand()
+    assert run.state_name == "Completed"
+    assert not (home / "inbox" / "by-hand.csv").exists()
+
+
 @pytest.mark.slow
 def test_serve_runs_deployments_and_stops_cleanly(
-    served: tuple[subprocess.Popen[bytes], str, Path], home: Path
+    served: tuple[subprocess.Popen[bytes], str, Path], home: Path, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -186,6 +215,8 @@ def test_serve_runs_deployments_and_stops_cleanly(
         orphan = client.create_flow_run_from_deployment(semiannual.id, state=Running())
         assert serve.crash_orphaned_runs(client, [semiannual.id]) == 1
         assert client.read_flow_run(orphan.id).state_name == "Crashed"
+
+        _run_by_hand_while_served(client, home, tmp_path)
 
     assert (home / "warehouse.duckdb").exists()
     assert not (home / "inbox" / "forms.csv").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,6 +73,64 @@ def test_status_looks_where_the_user_pointed_first(
     assert status.status_api_url(settings, 0) == "http://127.0.0.1:4200/api", (
         "port 0 means any free port for serve; status looks at the default"
     )
+
+
+@pytest.fixture
+def health_server() -> Iterator[str]:
+    """A local HTTP server answering Prefect's health check, as a served API would."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/api/health" else 404)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/api"
+    finally:
+        httpd.shutdown()
+
+
+def test_a_run_finds_the_running_serves_server(settings: Settings, health_server: str) -> None:
+    """minyi run uses a running serve's server only when its note names one that answers."""
+    note = settings.home / ".serve.json"
+    settings.home.mkdir(parents=True, exist_ok=True)
+    assert status.running_serve_api(settings) is None  # no serve
+    note.write_text(json.dumps({"api_url": health_server, "pid": 1}), encoding="utf-8")
+    assert status.running_serve_api(settings) == health_server
+    gone = f"http://127.0.0.1:{server.free_port()}/api"
+    note.write_text(json.dumps({"api_url": gone}), encoding="utf-8")
+    assert status.running_serve_api(settings) is None  # a stale note
+    note.write_text("{damaged", encoding="utf-8")
+    assert status.running_serve_api(settings) is None
+
+
+def test_minyi_run_hands_its_flow_to_the_serves_server(
+    settings: Settings, health_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With files in the inbox and serve running, the flow runs against serve's server (no
+    temporary server), unless PREFECT_API_URL already says where."""
+    import os
+
+    from flows.cli import runs
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    note = settings.home / ".serve.json"
+    note.write_text(json.dumps({"api_url": health_server}), encoding="utf-8")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    runs._use_serves_server(settings)
+    assert os.environ["PREFECT_API_URL"] == health_server
+    monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere:4200/api")
+    runs._use_serves_server(settings)
+    assert os.environ["PREFECT_API_URL"] == "http://elsewhere:4200/api"
 
 
 def test_status_before_the_first_run_says_so(settings: Settings) -> None:

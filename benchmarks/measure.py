@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -447,6 +448,11 @@ def main() -> None:
     started = time.perf_counter()
     result = MEASUREMENTS[what](json.loads(raw))
     result["peak_rss_mb"] = round(memory_mb("VmHWM"), 1)
+    # The largest of the ended child processes (minyi's workers: reading and validating,
+    # corrections workbooks), which VmHWM leaves out; Linux gives KiB.
+    result["child_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+    )
     result["baseline"] = round(float(result.get("baseline", 0.0)), 1)
     result["process_seconds"] = round(time.perf_counter() - started, 3)
     sys.stdout.flush()

@@ -208,9 +208,12 @@ def print_goals(entry: dict[str, Any], cores: int) -> None:
             f"CPU over the run: {minyi['cpu_seconds']:.2f} s in {minyi['seconds']:.2f} s, "
             f"{used:.2f} of {cores} cores (the floor: {floor_used:.2f})"
         )
+    children = minyi.get("child_peak_rss_mb", 0.0)
     lines.append(
         f"peak RSS {_mb(minyi['peak_rss_mb'])} MiB (goal <= {_mb(GOALS['peak_rss_mb'])} MiB; "
-        f"the floor {_mb(entry['floor']['peak_rss_mb'])} MiB)"
+        f"the floor {_mb(entry['floor']['peak_rss_mb'])} MiB); its largest worker process "
+        f"{_mb(children)} MiB: at most {_mb(minyi['peak_rss_mb'] + cores * children)} MiB "
+        f"with {cores} workers beside it (the corrections workbooks' pool; reading has {cores - 1})"
     )
     if "minyi_one_process" in entry:
         alone = entry["minyi_one_process"]

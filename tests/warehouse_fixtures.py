@@ -15,6 +15,7 @@ from flows.warehouse import (
     STORAGE_COMPATIBILITY,
     connect,
     ensure_schema,
+    replace_evaluator_codes,
     write_settings,
 )
 
@@ -45,12 +46,15 @@ def with_lineage(row: Mapping[str, Any]) -> dict[str, Any]:
 def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
 ) -> None:
-    """Insert rows given as dicts into ``table``; core.* rows get lineage columns filled in."""
+    """Insert rows given as dicts into ``table``; core.* rows get lineage columns filled in.
+    Roster rows bring their codes along, as a registry load derives them."""
     for row in rows:
         values = with_lineage(row) if table in _LINEAGE_TABLES else dict(row)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         con.execute(f"insert into {table} ({columns}) values ({marks})", list(values.values()))
+    if table == "ref.evaluators":
+        replace_evaluator_codes(con)
 
 
 def evaluation(

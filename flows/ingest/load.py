@@ -22,7 +22,7 @@ from flows.ingest.stage import among, row_values
 from flows.ingest.validate import explain
 from flows.messages import msg
 from flows.settings import Settings
-from flows.warehouse import sql, write_settings
+from flows.warehouse import replace_evaluator_codes, sql, write_settings
 
 _INSERT = {
     "evaluations": "load/insert_evaluations",
@@ -62,7 +62,8 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 # Bump when the ref tables gain a column filled from the registry files: a warehouse loaded by
 # an earlier version then reloads them once, though the files are the same.
-REGISTRY_LAYOUT = 3  # 2: subdistrict; 3: the roster's optional code, masked names
+# 2: subdistrict; 3: the roster's optional code, masked names; 4: ref.evaluator_codes kept
+REGISTRY_LAYOUT = 4
 
 
 def loaded_registry_state(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -92,6 +93,7 @@ def replace_registry(
         con.unregister("registry_rows")
     con.execute("delete from ref.evaluators")
     replace_roster(con, registry, key)
+    replace_evaluator_codes(con)
     con.execute(sql("load/set_registry_state"), [registry_state])
 
 

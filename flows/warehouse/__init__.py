@@ -18,6 +18,7 @@ from flows.warehouse.connection import (
 from flows.warehouse.schema import (
     ensure_schema,
     refresh_views,
+    replace_evaluator_codes,
     schema_fingerprint,
     write_settings,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "open_warehouse",
     "refresh_snapshot",
     "refresh_views",
+    "replace_evaluator_codes",
     "schema_fingerprint",
     "sql",
     "sql_names",

@@ -20,7 +20,15 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-from flows.warehouse import Mode, ensure_schema, open_warehouse, refresh_views, sql, write_settings
+from flows.warehouse import (
+    Mode,
+    ensure_schema,
+    open_warehouse,
+    refresh_views,
+    replace_evaluator_codes,
+    sql,
+    write_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,7 @@ def build_city_warehouse(
             row = con.execute("select count(*) from published").fetchone()
             counts[item.table] = int(row[0]) if row else 0
             con.execute("drop table published")
+        replace_evaluator_codes(con)
         refresh_views(con)
     finally:
         con.close()

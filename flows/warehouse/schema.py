@@ -56,6 +56,13 @@ def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     )
 
 
+def replace_evaluator_codes(con: duckdb.DuckDBPyConnection) -> None:
+    """Derive ``ref.evaluator_codes`` again from ``ref.evaluators``, once the roster changed
+    (a registry load, a city warehouse's build): its readers no longer number the roster."""
+    con.execute("delete from ref.evaluator_code_rows")
+    con.execute(sql("load/replace_evaluator_codes"))
+
+
 def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)create every metric view from ``sql/metrics/*.sql``; returns the view names."""
     created = []

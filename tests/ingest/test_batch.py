@@ -281,3 +281,24 @@ def test_a_new_registry_layout_reloads_the_registry_once(
     monkeypatch.setattr(batch, "REGISTRY_LAYOUT", batch.REGISTRY_LAYOUT + 1)
     ingest(settings, [write_csv(settings.inbox_dir / "e2.csv", "evaluations", [evaluation()])])
     assert query(settings, "select distinct subdistrict from ref.communities") == [("甲街道",)]
+
+
+def test_evaluator_codes_are_kept_with_the_roster_and_filled_for_an_older_warehouse(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ref.evaluator_codes is derived when the roster is loaded, one code per roster
+    evaluator; a warehouse an older minyi left (codes computed by a view, so none kept) gets
+    them on its next run, through the new registry layout."""
+    ingest(settings, inbox_batch(settings))
+    roster = (
+        "select count(*) from (select distinct community_id, role, evaluator_key"
+        " from ref.evaluators)"
+    )
+    codes = "select count(*), count(distinct community_id || role || code) from ref.evaluator_codes"
+    [(evaluators,)] = query(settings, roster)
+    assert evaluators > 0 and query(settings, codes) == [(evaluators, evaluators)]
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # as an older version left it
+        con.execute("delete from ref.evaluator_code_rows")
+    monkeypatch.setattr(batch, "REGISTRY_LAYOUT", batch.REGISTRY_LAYOUT + 1)
+    ingest(settings, [write_csv(settings.inbox_dir / "e2.csv", "evaluations", [evaluation()])])
+    assert query(settings, codes) == [(evaluators, evaluators)]

@@ -47,7 +47,7 @@ from flows.ingest.registry import Registry, keep, load_registry, read_kept
 from flows.ingest.stage import merge_staged, stage_files
 from flows.ingest.validate import prepare_validation, validate_files
 from flows.ingest.workers import current as current_workers
-from flows.ingest.workers import hold, on_worker, run_workers, take, worth_starting
+from flows.ingest.workers import hold, on_worker, run_workers, take
 from flows.ingest.workers import split as split_files
 from flows.messages import both
 from flows.periods import Period
@@ -527,9 +527,8 @@ def in_batches(
     groups = file_batches(paths, context.settings.batch_bytes)
     if not groups and not context.settings.warehouse_path.exists():
         groups = [[]]
-    with run_workers(context.settings) as workers:
-        if worth_starting([_size(p) for p in paths]):
-            workers.start(warm_up)  # while the registry is brought up to date
+    with run_workers(context.settings, [_size(p) for p in paths]) as workers:
+        workers.start(warm_up)  # while the registry is brought up to date
         refresh_registry(context)
         release_arrow_memory()
         step("registry")

@@ -7,8 +7,8 @@ contiguous groups, one per process. What spans files is decided in this process,
 after the groups: repeats across groups (:func:`flows.ingest.receive.mark_repeats`), the names
 masked in every file (``batch.remember_names``), each file's place in the batch.
 
-Workers are started once per run, when the first batch is large enough to gain from them
-(``PARALLEL_MIN_BYTES``), and stopped when the run ends (:func:`run_workers`). They are
+Workers are started once per run, when the run is large enough to gain from them
+(``PARALLEL_MIN_BATCHES``), and stopped when it ends (:func:`run_workers`). They are
 spawned, not forked: this process holds DuckDB's and Prefect's threads.
 """
 
@@ -32,9 +32,15 @@ _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
-# Below this many bytes of input in a batch, one process: a worker's start (importing pandas
-# and Great Expectations, about 3 s of CPU) costs more than it saves. The demo's inbox (47
-# files) is about 0.3 MB; a benchmark batch of 100 subdistricts (300 files) 16 MB.
+# A run uses workers from this many batches of input (MINYI_BATCH_BYTES each, 128 MiB by
+# default). A worker's start (pandas and Great Expectations imported, about 3 s of CPU, beside
+# the registry's load) and each batch's staged rows sent back cost about what two processes
+# save on a few batches: at N=1000 (62 MB, 4 batches) the run took as long either way, at
+# N=9000 (562 MB, 34 batches) reading and validating took 80 s instead of 119 s (docs/
+# performance.md, run VII). The demo's inbox is about 0.3 MB.
+PARALLEL_MIN_BATCHES = 8
+
+# Below this many bytes a batch (the last of a run, say) is not split.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
 
@@ -180,8 +186,9 @@ _CURRENT: Workers | None = None
 
 
 @contextmanager
-def run_workers(settings: Settings) -> Iterator[Workers]:
-    """The workers of one run: used by every batch read or validated inside, stopped at the end.
+def run_workers(settings: Settings, weights: Sequence[int] = ()) -> Iterator[Workers]:
+    """The workers of a run of files weighing ``weights`` (bytes), when it is large enough
+    (:func:`worth_starting`): used by every batch read or validated inside, stopped at the end.
 
     Outside (a Dask task, a test calling ``batch.read_batch`` alone) batches stay in the
     calling process. Nested, the outer run's workers serve.
@@ -190,7 +197,8 @@ def run_workers(settings: Settings) -> Iterator[Workers]:
     if _CURRENT is not None:
         yield _CURRENT
         return
-    workers = _CURRENT = Workers(processes(settings))
+    count = processes(settings) if worth_starting(weights, settings.batch_bytes) else 1
+    workers = _CURRENT = Workers(count)
     try:
         yield workers
     finally:
@@ -208,9 +216,10 @@ def live_cpu_seconds() -> float:
     return _CURRENT.cpu_seconds if _CURRENT is not None else 0.0
 
 
-def worth_starting(weights: Sequence[int]) -> bool:
-    """Whether a run's files (their bytes) are many enough for workers: see :func:`split`."""
-    return len(weights) > 1 and sum(weights) >= PARALLEL_MIN_BYTES
+def worth_starting(weights: Sequence[int], batch_bytes: int) -> bool:
+    """Whether a run's files (their bytes) are many enough for workers: at least
+    PARALLEL_MIN_BATCHES batches of ``batch_bytes``."""
+    return len(weights) > 1 and sum(weights) >= PARALLEL_MIN_BATCHES * batch_bytes
 
 
 def split(items: Sequence[_T], weights: Sequence[int], count: int) -> list[list[_T]]:
@@ -218,7 +227,7 @@ def split(items: Sequence[_T], weights: Sequence[int], count: int) -> list[list[
     (bytes of a file), none empty; one group, the whole, when it weighs less than
     ``PARALLEL_MIN_BYTES`` or ``count`` is 1 (an empty batch is one empty group)."""
     total = sum(weights)
-    if count < 2 or not worth_starting(weights):
+    if count < 2 or len(items) < 2 or total < PARALLEL_MIN_BYTES:
         return [list(items)]
     groups: list[list[_T]] = [[]]
     reached = 0

@@ -14,6 +14,21 @@ from flows.privacy import load_key
 from flows.settings import Settings, load_settings
 from tests.warehouse_state import warehouse_content
 
+# The bytes of a run large enough for workers, whatever MINYI_BATCH_BYTES says.
+LARGE_RUN = [2**50, 1]
+
+
+def test_workers_start_for_large_runs_only(settings: Settings) -> None:
+    batch = settings.batch_bytes
+    assert not workers.worth_starting([batch] * (workers.PARALLEL_MIN_BATCHES - 1), batch)
+    assert workers.worth_starting([batch] * workers.PARALLEL_MIN_BATCHES, batch)
+    assert not workers.worth_starting([batch * workers.PARALLEL_MIN_BATCHES], batch)  # one file
+    two = load_settings(home=settings.home, workers=2)
+    with workers.run_workers(two, [batch] * 3) as small:
+        assert small.count == 1
+    with workers.run_workers(two, LARGE_RUN) as large:
+        assert large.count == 2
+
 
 def test_split_keeps_order_and_balances_weight() -> None:
     items = list("abcdefgh")
@@ -66,7 +81,8 @@ def test_two_processes_load_what_one_loads(
 ) -> None:
     """Generated half-years (with spoiled files: quarantine, rejections, repeats) through two
     processes: every table the same as through one, names masked across groups."""
-    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)  # the demo's files are small
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BATCHES", 0)  # the demo's files are small
     generate(settings, [Period(2025, 2), Period(2026, 1)], seed=11)
     load_key(settings.key_path)
     other = tmp_path / "two-processes"
@@ -100,7 +116,7 @@ def _broken_warm_up() -> None:
 
 
 def test_groups_run_at_once_in_order(settings: Settings) -> None:
-    with workers.run_workers(load_settings(home=settings.home, workers=3)) as pool:
+    with workers.run_workers(load_settings(home=settings.home, workers=3), LARGE_RUN) as pool:
         assert workers.current() is pool
         assert pool.map_groups(_doubled, [[1, 2], [3], [4, 5]]) == [
             [(0, 2), (0, 4)],
@@ -114,7 +130,7 @@ def test_groups_run_at_once_in_order(settings: Settings) -> None:
 def test_a_worker_that_dies_costs_no_rows(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with workers.run_workers(load_settings(home=settings.home, workers=2)) as pool:
+    with workers.run_workers(load_settings(home=settings.home, workers=2), LARGE_RUN) as pool:
         assert pool.map_groups(_doubled_here_only, [[1], [2, 3]]) == [[2], [4, 6]]
         assert pool.count == 1  # the rest of the run in this process
         assert pool.map_groups(_doubled_here_only, [[4], [5]]) == [[8], [10]]
@@ -122,7 +138,7 @@ def test_a_worker_that_dies_costs_no_rows(
 
 
 def test_a_worker_that_dies_warming_up_costs_no_rows(settings: Settings) -> None:
-    with workers.run_workers(load_settings(home=settings.home, workers=2)) as pool:
+    with workers.run_workers(load_settings(home=settings.home, workers=2), LARGE_RUN) as pool:
         pool.start(_broken_warm_up)
         assert pool.map_groups(_doubled_here_only, [[1], [2]]) == [[2], [4]]
         assert pool.count == 1
@@ -143,6 +159,7 @@ def test_names_found_on_a_worker_are_masked_here(
     from tests.helpers import evaluation, hearing, write_csv
 
     monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BATCHES", 0)
     unknown = "欧阳明月"
     topics = [hearing(record_id=f"H-{n}", topic=f"{unknown}反映加装电梯{n}") for n in range(4)]
     here = write_csv(settings.inbox_dir / "a.csv", "hearings", topics)
@@ -167,6 +184,7 @@ def test_a_repeat_across_groups_is_a_duplicate(
     from tests.helpers import evaluation, write_csv
 
     monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BATCHES", 0)
     first = write_csv(settings.inbox_dir / "a.csv", "evaluations", [evaluation()])
     copy = settings.inbox_dir / "b.csv"
     copy.write_bytes(first.read_bytes())

@@ -208,19 +208,20 @@ def print_goals(entry: dict[str, Any], cores: int) -> None:
             f"CPU over the run: {minyi['cpu_seconds']:.2f} s in {minyi['seconds']:.2f} s, "
             f"{used:.2f} of {cores} cores (the floor: {floor_used:.2f})"
         )
-    children = minyi.get("child_peak_rss_mb", 0.0)
+    family = minyi.get("family_peak_rss_mb", minyi["peak_rss_mb"])
     lines.append(
-        f"peak RSS {_mb(minyi['peak_rss_mb'])} MiB (goal <= {_mb(GOALS['peak_rss_mb'])} MiB; "
-        f"the floor {_mb(entry['floor']['peak_rss_mb'])} MiB); its largest worker process "
-        f"{_mb(children)} MiB: at most {_mb(minyi['peak_rss_mb'] + cores * children)} MiB "
-        f"with {cores} workers beside it (the corrections workbooks' pool; reading has {cores - 1})"
+        f"peak RSS {_mb(minyi['peak_rss_mb'])} MiB, with its worker processes {_mb(family)} "
+        f"MiB (sampled) (goal <= {_mb(GOALS['peak_rss_mb'])} MiB; the floor "
+        f"{_mb(entry['floor']['peak_rss_mb'])} MiB)"
     )
     if "minyi_one_process" in entry:
         alone = entry["minyi_one_process"]
         lines.append(
             f"on one process (MINYI_WORKERS=1): {alone['seconds']:.2f} s, "
-            f"{alone.get('cpu_seconds', 0):.2f} s of CPU; the workers make the run "
-            f"{_ratio(alone['seconds'], minyi['seconds'])} as fast"
+            f"{alone.get('cpu_seconds', 0):.2f} s of CPU, peak "
+            f"{_mb(alone.get('family_peak_rss_mb', alone['peak_rss_mb']))} MiB with its "
+            f"workers; the workers make the run {_ratio(alone['seconds'], minyi['seconds'])} "
+            "as fast"
         )
     if "naive" in entry:
         lines.append(

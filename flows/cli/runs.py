@@ -37,12 +37,15 @@ def _run_flow(
     """Run ``semiannual-run`` on Prefect; without it (see ``flows.without_prefect``) when
     ``prefect`` is False or the inbox is empty, as Prefect's server takes longer to start
     than such a run takes."""
+    from flows.ingest.registry import checked_before
     from flows.ingest.registry_check import check_registry
 
     _taxonomy_or_fail(settings)
     _writable_home(settings)
-    # A registry minyi cannot read is named in one line here, not in a task's traceback.
-    check_registry(settings.reference_dir)
+    # A registry minyi cannot read is named in one line here, not in a task's traceback
+    # (unless its files are as when a run last read them without a problem).
+    if not checked_before(settings.reference_dir, settings.registry_cache_dir):
+        check_registry(settings.reference_dir)
     if settings.task_runner == "dask":  # checked even when the run would not need Dask
         from flows.service.dask import dask_unreachable  # imports Prefect: only when asked
 

@@ -49,3 +49,37 @@ def test_a_duplicate_id_names_both_lines(tmp_path: Path) -> None:
         first=2,
         line=4,
     )
+
+
+def test_files_checked_once_are_not_read_again_until_they_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that passed the check keeps the files' digests; while every file is as it was
+    then, later loads skip the check (a national roster is 1 GB to read). A changed file is
+    checked again: a bad encoding written in its place is still refused."""
+    import os
+    import time
+
+    from flows.ingest import registry
+
+    folder = _registry(tmp_path / "reference", COMMUNITIES.encode("utf-8"))
+    cache = tmp_path / "cache"
+    checks: list[Path] = []
+    monkeypatch.setattr(registry, "check_registry", lambda path: checks.append(path))
+    # Digests are kept only for files whose last change is older than the racy interval.
+    old = time.time() - 60
+    for path in folder.iterdir():
+        os.utime(path, (old, old))
+    monkeypatch.setattr(registry, "_RACY_NS", 0)
+    assert not registry.checked_before(folder, cache)
+    registry.load_registry(folder, cache)
+    assert checks == [folder] and registry.checked_before(folder, cache)
+    registry.load_registry(folder, cache)
+    assert checks == [folder]  # not again
+    assert not registry.checked_before(folder, None)  # no cache: always checked
+
+    (folder / "communities.csv").write_bytes(COMMUNITIES.encode("gb18030"))
+    assert not registry.checked_before(folder, cache)
+    monkeypatch.setattr(registry, "check_registry", check_registry)
+    with pytest.raises(RegistryProblem):
+        registry.load_registry(folder, cache)

@@ -60,8 +60,9 @@ MAX_CORRECTION_WORKERS = 4
 _FETCH_ROWS = 10_000
 # The hidden sheet holding the dropdowns' values (hidden sheets are not read back as data).
 LISTS_SHEET = "_minyi_lists"
-# Registry names (communities, organisations) get a dropdown up to this many; past it the
-# list would weigh on every workbook, and the rule checks the name when it comes back.
+# Registry names (communities, organisations) get a dropdown up to this many: those of the
+# file's subdistrict when its rows name one, else the whole registry's. Past it the list would
+# weigh on every workbook, and the rule checks the name when it comes back.
 LISTED_NAMES = 2_000
 # Dataset columns with a closed vocabulary, by the list that holds it.
 _VOCABULARY_OF = {
@@ -108,14 +109,15 @@ class _CorrectionSheet:
 
 def _correction_files(
     ctx: Context,
-) -> Iterator[tuple[str, str, dict[str, list[_CorrectionRow]]]]:
-    """Quarantined rows file by file: (file hash, file name, rows by dataset kind). Rows are
-    fetched in chunks, so that only one file's rows are held at a time."""
+) -> Iterator[tuple[str, str, str | None, dict[str, list[_CorrectionRow]]]]:
+    """Quarantined rows file by file: (file hash, file name, the subdistrict its rows name if
+    they name one only, rows by dataset kind). Rows are fetched in chunks, so that only one
+    file's rows are held at a time."""
     # A cursor of its own: the caller may query the warehouse between two files.
     with ctx.con.cursor() as cursor:
         cursor.execute(sql("reports/correction_rows"), [ctx.period])
         names = [d[0] for d in cursor.description or []]
-        file_hash, file_name = "", ""
+        file_hash, file_name, subdistrict = "", "", None
         by_kind: dict[str, list[_CorrectionRow]] = defaultdict(list)
         while chunk := cursor.fetchmany(_FETCH_ROWS):
             for values in chunk:
@@ -124,8 +126,9 @@ def _correction_files(
                     continue
                 if r["file_hash"] != file_hash:  # the query keeps each file's rows together
                     if by_kind:
-                        yield file_hash, file_name, by_kind
+                        yield file_hash, file_name, subdistrict, by_kind
                     file_hash, file_name = r["file_hash"], str(r["file_name"])
+                    subdistrict = r["subdistrict"]
                     by_kind = defaultdict(list)
                 row_values = json.loads(r["row_values"]) if r["row_values"] else {}
                 # Each problem once, in the query's order (a rule may flag a cell twice).
@@ -140,7 +143,7 @@ def _correction_files(
                     )
                 )
     if by_kind:
-        yield file_hash, file_name, by_kind
+        yield file_hash, file_name, subdistrict, by_kind
 
 
 def _correction_path(
@@ -378,19 +381,20 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
 
 
-# One corrections workbook to bring up to date: where, for which file, its rows, what the
-# manifest recorded of it (None: nothing).
-_CorrectionJob = tuple[Path, str, Mapping[str, Sequence[_CorrectionRow]], dict[str, Any] | None]
-
-
-# The dropdowns' values by list name (see _CLOSED_LISTS and _vocabularies).
+# The dropdowns' values by list name (see _CLOSED_LISTS and _Vocabularies).
 Lists = Mapping[str, Sequence[str]]
 
+# One corrections workbook to bring up to date: where, for which file, its rows, what the
+# manifest recorded of it (None: nothing), its dropdowns' values.
+_CorrectionJob = tuple[
+    Path, str, Mapping[str, Sequence[_CorrectionRow]], dict[str, Any] | None, Lists
+]
 
-def _update_correction(job: _CorrectionJob, lang: str, lists: Lists) -> dict[str, Any]:
+
+def _update_correction(job: _CorrectionJob, lang: str) -> dict[str, Any]:
     """Write one corrections workbook unless the manifest's entry shows it is as it would be
     written; the manifest's entry for it."""
-    path, file_hash, rows_by_kind, written = job
+    path, file_hash, rows_by_kind, written, lists = job
     sheets = _correction_sheets(rows_by_kind, lang, lists)
     digest = _correction_digest(file_hash, sheets, lists)
     if written and written.get("digest") == digest and _untouched(path, written):
@@ -399,11 +403,9 @@ def _update_correction(job: _CorrectionJob, lang: str, lists: Lists) -> dict[str
     return {"digest": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _update_corrections(
-    jobs: Sequence[_CorrectionJob], lang: str, lists: Lists
-) -> list[dict[str, Any]]:
+def _update_corrections(jobs: Sequence[_CorrectionJob], lang: str) -> list[dict[str, Any]]:
     """``_update_correction`` for several workbooks (a worker process's task)."""
-    return [_update_correction(job, lang, lists) for job in jobs]
+    return [_update_correction(job, lang) for job in jobs]
 
 
 def _cpus() -> int:
@@ -424,10 +426,9 @@ class _CorrectionWriter:
     with any use of multiprocessing (minyi's commands, Prefect and pytest have it).
     """
 
-    def __init__(self, lang: str, lists: Lists | None = None) -> None:
+    def __init__(self, lang: str) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
         self._lang = lang
-        self._lists: Lists = _CLOSED_LISTS if lists is None else lists
         self._count = 0
         self._batch: list[_CorrectionJob] = []
         self._pending: deque[tuple[Future[list[dict[str, Any]]], list[str]]] = deque()
@@ -447,7 +448,7 @@ class _CorrectionWriter:
         """Bring one workbook up to date now, or queue it for a worker process."""
         self._count += 1
         if self._count <= PARALLEL_CORRECTIONS or self._workers < 2:
-            self.entries[job[0].name] = _update_correction(job, self._lang, self._lists)
+            self.entries[job[0].name] = _update_correction(job, self._lang)
             return
         self._batch.append(job)
         if len(self._batch) >= _CORRECTIONS_PER_TASK:
@@ -466,7 +467,7 @@ class _CorrectionWriter:
             # spawn, not fork: the parent holds DuckDB's and Prefect's threads.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
-        future = self._pool.submit(_update_corrections, self._batch, self._lang, self._lists)
+        future = self._pool.submit(_update_corrections, self._batch, self._lang)
         self._pending.append((future, [path.name for path, *_rest in self._batch]))
         self._batch = []
         while len(self._pending) > 2 * self._workers:
@@ -487,13 +488,15 @@ def write_corrections(ctx: Context, folder: Path) -> list[Path]:
     manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
     written = _read_manifest(manifest)
     paths: list[Path] = []
-    with _CorrectionWriter(ctx.lang, _vocabularies(ctx)) as writer:
-        for file_hash, name, by_kind in _correction_files(ctx):
+    vocabularies = _Vocabularies.of(ctx)
+    with _CorrectionWriter(ctx.lang) as writer:
+        for file_hash, name, subdistrict, by_kind in _correction_files(ctx):
             if not paths:
                 folder.mkdir(parents=True, exist_ok=True)
             path = _correction_path(folder, name, file_hash, taken, ctx.lang)
             paths.append(path)
-            writer.add((path, file_hash, by_kind, written.get(path.name)))
+            lists = vocabularies.of_file(subdistrict)
+            writer.add((path, file_hash, by_kind, written.get(path.name), lists))
         entries = writer.finish()
     # Workbooks of earlier runs that are not written any more (their file was corrected) drop
     # out of the manifest, and are removed unless someone edited them in place since.
@@ -508,13 +511,38 @@ def write_corrections(ctx: Context, folder: Path) -> list[Path]:
     return paths
 
 
-def _vocabularies(ctx: Context) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class _Vocabularies:
     """The dropdowns' values: the closed vocabularies, and the registry's community and
-    organisation names when there are at most LISTED_NAMES of them."""
-    lists: dict[str, list[str]] = {k: list(v) for k, v in _CLOSED_LISTS.items()}
-    for r in query_rows(ctx.con, "correction_vocabularies", LISTED_NAMES):
-        lists.setdefault(str(r["list"]), []).append(str(r["name"]))
-    return lists
+    organisation names, of the whole registry and of each subdistrict, each list when it has
+    at most LISTED_NAMES names.
+
+    A file with a subdistrict (its rows name one only, as a subdistrict office's file does)
+    offers that subdistrict's names: an organizer picks among a few, and the workbook stays
+    small however large the registry. Any other file offers the whole registry's.
+    """
+
+    whole: dict[str, list[str]]
+    by_subdistrict: dict[str, dict[str, list[str]]]
+
+    @classmethod
+    def of(cls, ctx: Context) -> _Vocabularies:
+        whole: dict[str, list[str]] = {k: list(v) for k, v in _CLOSED_LISTS.items()}
+        by_subdistrict: dict[str, dict[str, list[str]]] = {}
+        for r in query_rows(ctx.con, "correction_vocabularies", LISTED_NAMES):
+            names = [str(name) for name in r["names"]]
+            if r["whole_registry"]:
+                whole[str(r["list"])] = names
+            else:
+                lists = by_subdistrict.setdefault(str(r["subdistrict"]), dict(_CLOSED_LISTS))
+                lists[str(r["list"])] = names
+        return cls(whole, by_subdistrict)
+
+    def of_file(self, subdistrict: str | None) -> Lists:
+        """The lists of a file whose rows name this subdistrict (None: none, or several)."""
+        if subdistrict is None:
+            return self.whole
+        return self.by_subdistrict.get(subdistrict, _CLOSED_LISTS)
 
 
 def _remove_other_languages(folder: Path, lang: str) -> None:

@@ -1,25 +1,37 @@
--- The registry's community and organisation names for dropdowns in corrections workbooks: one row per list and name, none of a list longer than the limit.
+-- The registry's community and organisation names for dropdowns in corrections workbooks: one row per list and subdistrict (names in order), and one per list for the whole registry (whole_registry true); none with more names than the limit.
 with params as (
     select ?::integer as limit_names
 ),
 
 names as (
-    select 'community' as list, name from ref.communities
+    select 'community' as list, subdistrict, name from ref.communities
     union
-    select 'org' as list, name from ref.organisations
+    select 'org' as list, subdistrict, name from ref.organisations
 ),
 
-counted as (
-    select list, name, count(*) over (partition by list) as names_in_list
+named as (
+    select list, subdistrict, name
     from names
     where nullif(trim(name), '') is not null
 ),
 
+lists as (
+    -- grouping(subdistrict) is 1 on the rows of the whole registry.
+    select
+        list,
+        subdistrict,
+        grouping(subdistrict) = 1 as whole_registry,
+        list_sort(list(distinct name)) as names
+    from named
+    group by grouping sets ((list, subdistrict), (list))
+),
+
 final as (
-    select c.list, c.name
-    from counted as c, params as p
-    where c.names_in_list <= p.limit_names
+    select l.list, l.subdistrict, l.whole_registry, l.names
+    from lists as l, params as p
+    where len(l.names) <= p.limit_names
+        and (l.whole_registry or l.subdistrict is not null)
 )
 
 select * from final
-order by list, name
+order by list, whole_registry, subdistrict

@@ -194,6 +194,65 @@ def test_corrections_offer_dropdowns_for_every_vocabulary(written: list[Path]) -
     assert set(closed.values()) == {"stop", "warning"}  # registry names only warn
 
 
+def _rows_of_one_community(path: Path) -> Path:
+    """The warehouse with the quarantined file's loaded rows all of 东华社区 (C01), as its
+    quarantined rows are: the others moved to a file of their own."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update core.evaluations set file_hash = ?"
+            " where file_hash = ? and community_id <> 'C01'",
+            ["f" * 64, EVAL_HASH],
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("subdistricts", "offered"),
+    [
+        # The file's rows name 东华社区 only: its subdistrict's names, not the city's.
+        ({"C01": "甲街道", "C02": "乙街道", "C03": "乙街道"}, ["东华社区"]),
+        ({"C01": "甲街道", "C02": "甲街道", "C03": "乙街道"}, ["东华社区", "西园社区"]),
+        # No subdistrict in the registry: every name, as before subdistricts were known.
+        ({}, ["东华社区", "南湖社区", "西园社区"]),
+    ],
+)
+def test_community_dropdowns_offer_the_files_subdistrict(
+    template_warehouse: Path, settings: Settings, subdistricts: dict[str, str], offered: list[str]
+) -> None:
+    path = _rows_of_one_community(own_warehouse(template_warehouse, settings))
+    with duckdb.connect(str(path)) as con:
+        for community, subdistrict in subdistricts.items():
+            con.execute(
+                "update ref.communities set subdistrict = ? where community_id = ?",
+                [subdistrict, community],
+            )
+    (workbook,) = _write_from(path, settings)[3:]
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["评议表"]
+    header = [c.value for c in sheet[1]]
+    assert dropdown_choices(book, sheet, 7, header.index("社区") + 1) == offered
+    assert dropdown_choices(book, sheet, 7, header.index("身份") + 1) == list(ROLES)
+
+
+def test_a_file_naming_two_subdistricts_offers_the_whole_registry(
+    template_warehouse: Path, settings: Settings
+) -> None:
+    path = _rows_of_one_community(own_warehouse(template_warehouse, settings))
+    with duckdb.connect(str(path)) as con:
+        con.execute("update ref.communities set subdistrict = 'S' || community_id")
+        # Row 9 of the file now names 西园社区, of another subdistrict than row 7's 东华社区.
+        con.execute(
+            "update meta.quarantine set row_values = replace(row_values, '东华社区', '西园社区')"
+            " where row_number = 9"
+        )
+    (workbook,) = _write_from(path, settings)[3:]
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["评议表"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("社区") + 1
+    assert dropdown_choices(book, sheet, 7, column) == ["东华社区", "南湖社区", "西园社区"]
+
+
 def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) -> None:
     """Rows 7 and 30 of the original's sheet 评议表 are rows 7 and 30 of 评议表 here, as the
     reader sees them: a row number in a later report points into the original file."""

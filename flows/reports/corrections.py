@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -108,14 +110,16 @@ class _CorrectionSheet:
 
 
 def _correction_files(
-    ctx: Context,
+    cursor: duckdb.DuckDBPyConnection, period: str
 ) -> Iterator[tuple[str, str, str | None, dict[str, list[_CorrectionRow]]]]:
     """Quarantined rows file by file: (file hash, file name, the subdistrict its rows name if
     they name one only, rows by dataset kind). Rows are fetched in chunks, so that only one
-    file's rows are held at a time."""
-    # A cursor of its own: the caller may query the warehouse between two files.
-    with ctx.con.cursor() as cursor:
-        cursor.execute(sql("reports/correction_rows"), [ctx.period])
+    file's rows are held at a time; the cursor is closed at the end.
+
+    A cursor of its own (``con.cursor()``): the warehouse is queried between two files.
+    """
+    with cursor:
+        cursor.execute(sql("reports/correction_rows"), [period])
         names = [d[0] for d in cursor.description or []]
         file_hash, file_name, subdistrict = "", "", None
         by_kind: dict[str, list[_CorrectionRow]] = defaultdict(list)
@@ -420,8 +424,9 @@ class _CorrectionWriter:
     """Brings corrections workbooks up to date and collects their manifest entries.
 
     A workbook costs a few milliseconds of xlsxwriter packaging however small it is, and a
-    national half-year has tens of thousands: past PARALLEL_CORRECTIONS the rest go to one
-    worker process per CPU, a batch at a time, with few batches waiting (bounded memory).
+    national half-year has tens of thousands. Up to PARALLEL_CORRECTIONS are written here, in
+    ``finish``; past it every one goes to one worker process per CPU, a batch at a time, with
+    few batches waiting (bounded memory), while this process writes the other reports.
     Workers are spawned: a script that writes reports needs ``if __name__ == "__main__":``, as
     with any use of multiprocessing (minyi's commands, Prefect and pytest have it).
     """
@@ -429,7 +434,7 @@ class _CorrectionWriter:
     def __init__(self, lang: str) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
         self._lang = lang
-        self._count = 0
+        self._held: list[_CorrectionJob] = []  # written here unless there are more
         self._batch: list[_CorrectionJob] = []
         self._pending: deque[tuple[Future[list[dict[str, Any]]], list[str]]] = deque()
         self._pool: ProcessPoolExecutor | None = None
@@ -445,17 +450,24 @@ class _CorrectionWriter:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def add(self, job: _CorrectionJob) -> None:
-        """Bring one workbook up to date now, or queue it for a worker process."""
-        self._count += 1
-        if self._count <= PARALLEL_CORRECTIONS or self._workers < 2:
+        """Hold one workbook to write here, or queue it for a worker process."""
+        if self._workers < 2:  # no worker processes: written now, nothing held
             self.entries[job[0].name] = _update_correction(job, self._lang)
             return
-        self._batch.append(job)
-        if len(self._batch) >= _CORRECTIONS_PER_TASK:
-            self._submit()
+        if self._pool is None and len(self._held) < PARALLEL_CORRECTIONS:
+            self._held.append(job)
+            return
+        for queued in [*self._held, job]:
+            self._batch.append(queued)
+            if len(self._batch) >= _CORRECTIONS_PER_TASK:
+                self._submit()
+        self._held = []
 
     def finish(self) -> dict[str, dict[str, Any]]:
-        """Wait for every queued workbook; the manifest entries of all."""
+        """Write the workbooks held here, wait for every queued one; the manifest entries of
+        all."""
+        for job in self._held:
+            self.entries[job[0].name] = _update_correction(job, self._lang)
         if self._batch:
             self._submit()
         while self._pending:
@@ -478,37 +490,75 @@ class _CorrectionWriter:
         self.entries.update(zip(names, future.result(), strict=True))
 
 
-def write_corrections(ctx: Context, folder: Path) -> list[Path]:
-    """Write the half-year's corrections workbooks in the context's language; their paths.
+class CorrectionsBeingWritten:
+    """The half-year's corrections workbooks, written while the caller writes the other
+    reports: a thread reads the quarantined rows (on a cursor of its own) and hands the
+    workbooks to ``_CorrectionWriter``; ``finish`` waits for them and records what was written.
 
     Reports are written on every run: a workbook whose content, and whose file, are as the
     manifest beside them records (``_CORRECTIONS_MANIFEST``) is left as it is.
+    Use as a context manager: leaving it on an error stops the thread and the workers.
     """
-    taken: set[str] = set()
-    manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
-    written = _read_manifest(manifest)
-    paths: list[Path] = []
-    vocabularies = _Vocabularies.of(ctx)
-    with _CorrectionWriter(ctx.lang) as writer:
-        for file_hash, name, subdistrict, by_kind in _correction_files(ctx):
-            if not paths:
-                folder.mkdir(parents=True, exist_ok=True)
-            path = _correction_path(folder, name, file_hash, taken, ctx.lang)
-            paths.append(path)
-            lists = vocabularies.of_file(subdistrict)
-            writer.add((path, file_hash, by_kind, written.get(path.name), lists))
-        entries = writer.finish()
-    # Workbooks of earlier runs that are not written any more (their file was corrected) drop
-    # out of the manifest, and are removed unless someone edited them in place since.
-    for name, entry in written.items():
-        obsolete = name not in entries and Path(name).name == name and name.endswith(".xlsx")
-        if obsolete and _untouched(folder / name, entry):
-            (folder / name).unlink()
-    if entries != written:
-        text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
-        write_text(manifest, text + "\n")
-    _remove_other_languages(folder, ctx.lang)
-    return paths
+
+    def __init__(self, ctx: Context, folder: Path) -> None:
+        self._folder = folder
+        self._lang = ctx.lang
+        self._manifest = folder / _CORRECTIONS_MANIFEST.format(lang=ctx.lang)
+        self._written = _read_manifest(self._manifest)
+        self._vocabularies = _Vocabularies.of(ctx)
+        self._writer = _CorrectionWriter(ctx.lang)
+        self._paths: list[Path] = []
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        cursor = ctx.con.cursor()  # made here: the connection is not shared across threads
+        self._thread = threading.Thread(
+            target=self._feed, args=(cursor, ctx.period), name="minyi-corrections", daemon=True
+        )
+        self._thread.start()
+
+    def __enter__(self) -> CorrectionsBeingWritten:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._writer.__exit__()
+
+    def _feed(self, cursor: duckdb.DuckDBPyConnection, period: str) -> None:
+        taken: set[str] = set()
+        try:
+            for file_hash, name, subdistrict, by_kind in _correction_files(cursor, period):
+                if self._stop.is_set():
+                    return
+                if not self._paths:
+                    self._folder.mkdir(parents=True, exist_ok=True)
+                path = _correction_path(self._folder, name, file_hash, taken, self._lang)
+                self._paths.append(path)
+                lists = self._vocabularies.of_file(subdistrict)
+                self._writer.add((path, file_hash, by_kind, self._written.get(path.name), lists))
+        except BaseException as error:  # raised again in finish, in the caller's thread
+            self._error = error
+        finally:
+            cursor.close()
+
+    def finish(self) -> list[Path]:
+        """Wait for every workbook; their paths. Workbooks of earlier runs that are not
+        written any more (their file was corrected) drop out of the manifest, and are removed
+        unless someone edited them in place since."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        entries = self._writer.finish()
+        folder, written = self._folder, self._written
+        for name, entry in written.items():
+            obsolete = name not in entries and Path(name).name == name and name.endswith(".xlsx")
+            if obsolete and _untouched(folder / name, entry):
+                (folder / name).unlink()
+        if entries != written:
+            text = json.dumps({"version": 1, "files": entries}, ensure_ascii=False, sort_keys=True)
+            write_text(self._manifest, text + "\n")
+        _remove_other_languages(folder, self._lang)
+        return list(self._paths)
 
 
 @dataclass(frozen=True)

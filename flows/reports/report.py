@@ -19,7 +19,7 @@ from flows.reports.context import (
     make_context,
     write_text,
 )
-from flows.reports.corrections import write_corrections
+from flows.reports.corrections import CorrectionsBeingWritten
 from flows.reports.headline import Figure, headline_figures, headline_table
 from flows.reports.hearings import hearing_tables
 from flows.reports.html import render_quality, render_report
@@ -70,13 +70,16 @@ def write_reports(
     ctx = make_context(con, settings, period, lang)
     folder = settings.reports_dir / str(period)
     folder.mkdir(parents=True, exist_ok=True)
-    figures = headline_figures(ctx)
-    tables = report_tables(ctx, figures)
-    corrections = write_corrections(ctx, folder / "corrections")
-    paths = [
-        write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
-        write_report_workbook(folder / f"report.{lang}.xlsx", tables, lang),
-    ]
+    # Corrections workbooks are written (by worker processes when there are many) while this
+    # process writes the report.
+    with CorrectionsBeingWritten(ctx, folder / "corrections") as being_written:
+        figures = headline_figures(ctx)
+        tables = report_tables(ctx, figures)
+        paths = [
+            write_text(folder / f"report.{lang}.html", render_report(ctx, figures, tables)),
+            write_report_workbook(folder / f"report.{lang}.xlsx", tables, lang),
+        ]
+        corrections = being_written.finish()
     quality = render_quality(ctx, quality_tables(ctx, run_id), corrections)
     paths.append(write_text(folder / f"quality.{lang}.html", quality))
     return paths + corrections

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import openpyxl
@@ -166,6 +169,58 @@ def test_many_corrections_are_written_by_worker_processes(
     first = _identity(pooled)
     write_reports(warehouse, settings, HALF_YEAR)
     assert _identity(pooled) == first
+
+
+def test_corrections_are_written_while_the_report_is(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.reports import report
+
+    order: list[str] = []
+    started = corrections.CorrectionsBeingWritten.__init__
+    tables = report.report_tables
+
+    def record_start(self: Any, *args: Any) -> None:
+        order.append("corrections")
+        started(self, *args)
+
+    def record_tables(*args: Any) -> Any:
+        order.append("tables")
+        return tables(*args)
+
+    monkeypatch.setattr(corrections.CorrectionsBeingWritten, "__init__", record_start)
+    monkeypatch.setattr(report, "report_tables", record_tables)
+    (workbook,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
+    assert order == ["corrections", "tables"]
+    assert workbook.is_file()
+
+
+@pytest.mark.parametrize("fails", ["report", "corrections"])
+def test_a_failure_on_either_side_stops_both(
+    warehouse: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    fails: str,
+) -> None:
+    from flows.reports import report
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError(f"{fails} broke")
+
+    if fails == "report":
+        monkeypatch.setattr(report, "report_tables", broken)
+        path = corrections._correction_path
+
+        def slow_path(*args: Any) -> Path:  # the thread is still at work when the report fails
+            time.sleep(0.3)
+            return path(*args)
+
+        monkeypatch.setattr(corrections, "_correction_path", slow_path)
+    else:
+        monkeypatch.setattr(corrections, "_correction_path", broken)
+    with pytest.raises(RuntimeError, match=f"{fails} broke"):
+        write_reports(warehouse, settings, HALF_YEAR)
+    assert not [t for t in threading.enumerate() if t.name == "minyi-corrections"]
 
 
 def test_a_corrections_workbook_is_named_after_the_original_file(tmp_path: Path) -> None:

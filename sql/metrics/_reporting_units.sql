@@ -1,4 +1,4 @@
--- Helper: every unit expected to report, per half-year and source, with whether and when it reported and what of it waits in quarantine (grain: period × source × unit_id × community_id).
+-- Helper: every unit expected to report, per half-year and source, with whether and when it reported, what of it waits in quarantine and its state: on_time or late (a valid report is loaded), rejected (something was received, nothing valid is loaded yet: pending correction) or missing (nothing received) (grain: period × source × unit_id × community_id).
 with settings as (
     select report_deadline_days from meta.settings
 ),
@@ -170,7 +170,7 @@ units as (
     select * from organisation_units
 ),
 
-final as (
+timed as (
     select
         u.period,
         u.source,
@@ -193,6 +193,19 @@ final as (
         u.rejected_files
     from units as u
     left join settings as s on true
+),
+
+final as (
+    select
+        *,
+        case
+            when on_time then 'on_time'
+            when received then 'late'
+            when rows_rejected > 0 then 'rejected'
+            else 'missing'
+        end as state,
+        received or rows_rejected > 0 as submitted
+    from timed
 )
 
 select * from final

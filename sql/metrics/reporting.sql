@@ -1,7 +1,7 @@
 -- Completeness and timeliness of reporting per half-year × source (evaluations, branch_reports). received counts every report received, valid (loaded) or not (rejected); timeliness is on_time / expected over loaded reports only, DHIS2's "reporting rate on time".
 with units as (
     select period, source, state
-    from metrics.reporting_states
+    from metrics._reporting_units
 ),
 
 sources as (

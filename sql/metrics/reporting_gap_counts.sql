@@ -6,7 +6,7 @@ with states as (
         community_id,
         coalesce(role, org_kind) as unit_group,
         state
-    from metrics.reporting_states
+    from metrics._reporting_units
 ),
 
 counted as (

@@ -1,4 +1,4 @@
--- The state of every expected report, one row per half-year × source × expected unit (roster evaluator in a community, or active organisation): on_time or late (a valid report is loaded), rejected (something was received, nothing valid is loaded yet: pending correction) or missing (nothing received).
+-- The state of every expected report, one row per half-year × source × expected unit (roster evaluator in a community, or active organisation): on_time or late (a valid report is loaded), rejected (something was received, nothing valid is loaded yet: pending correction) or missing (nothing received) (metrics._reporting_units), with the code and name an organizer reads out.
 with units as (
     select * from metrics._reporting_units
 ),
@@ -21,13 +21,8 @@ final as (
         case when u.source = 'evaluations' then c.masked_name else u.unit_name end as name,
         u.role,
         u.org_kind,
-        case
-            when u.on_time then 'on_time'
-            when u.received then 'late'
-            when u.rows_rejected > 0 then 'rejected'
-            else 'missing'
-        end as state,
-        u.received or u.rows_rejected > 0 as submitted,
+        u.state,
+        u.submitted,
         u.submitted_on,
         u.deadline,
         u.rows_rejected,

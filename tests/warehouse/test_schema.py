@@ -107,8 +107,8 @@ def test_every_metric_file_becomes_a_view(tmp_path: Path) -> None:
 
 def test_metric_views_are_created_after_the_views_they_read() -> None:
     order = [name.split("/", 1)[1] for name in metric_view_order()]
-    # reporting reads reporting_states, which sorts after it by name.
-    assert order.index("reporting_states") < order.index("reporting")
+    # reporting_gaps reads reporting_states, which sorts after it by name.
+    assert order.index("reporting_states") < order.index("reporting_gaps")
     assert order.index("_reporting_units") < order.index("reporting_states")
     assert order.index("_file_periods") < order.index("_open_quarantine")
 

@@ -88,18 +88,16 @@ held_evaluations as (
 ),
 
 evaluation_holds as (
+    -- Held rows per evaluator and community typed; community_id NULL: a row whose community
+    -- names none, held against the evaluator in every community of the roster.
     select
-        r.period,
-        r.community_id,
-        r.evaluator_key,
+        period,
+        community_id,
+        evaluator_key,
         count(*) as rows_rejected,
-        array_to_string(list(distinct h.file_name order by h.file_name), '; ') as rejected_files
-    from roster as r
-    inner join held_evaluations as h
-        on h.period = r.period
-        and h.evaluator_key = r.evaluator_key
-        and (h.community_id is null or h.community_id = r.community_id)
-    group by r.period, r.community_id, r.evaluator_key
+        list(distinct file_name) as rejected_files
+    from held_evaluations
+    group by period, community_id, evaluator_key
 ),
 
 organisation_holds as (
@@ -132,8 +130,13 @@ evaluator_units as (
         x.submitted_on,
         r.role,
         null::varchar as org_kind,
-        coalesce(v.rows_rejected, 0) as rows_rejected,
-        v.rejected_files
+        coalesce(v.rows_rejected, 0) + coalesce(w.rows_rejected, 0) as rows_rejected,
+        nullif(
+            array_to_string(
+                list_sort(list_distinct(list_concat(v.rejected_files, w.rejected_files))), '; '
+            ),
+            ''
+        ) as rejected_files
     from roster as r
     left join evaluation_receipts as x
         on x.period = r.period
@@ -143,6 +146,10 @@ evaluator_units as (
         on v.period = r.period
         and v.community_id = r.community_id
         and v.evaluator_key = r.evaluator_key
+    left join evaluation_holds as w
+        on w.period = r.period
+        and w.community_id is null
+        and w.evaluator_key = r.evaluator_key
     left join ref.communities as c on c.community_id = r.community_id
 ),
 

@@ -87,6 +87,35 @@ def test_rejected_form_is_not_missing_and_loads_once_corrected(settings: Setting
     assert _states(settings, "evaluations", [keys["孙祥荣"]]) == {keys["孙祥荣"]: "late"}
 
 
+def test_a_held_row_naming_no_community_counts_for_its_evaluator(settings: Settings) -> None:
+    """孙祥荣's form in b.csv names no known community (that cell failed): it is held against
+    孙祥荣 wherever the roster has them; the form in a.csv names C01 (its rating failed). Both
+    count, each file named once."""
+    inbox = settings.inbox_dir
+    ingest(
+        settings,
+        [
+            write_csv(
+                inbox / "b.csv",
+                "evaluations",
+                [evaluation(evaluator="孙祥荣", role="人大代表", community="无此社区")],
+            ),
+            write_csv(
+                inbox / "a.csv",
+                "evaluations",
+                [evaluation(evaluator="孙祥荣", role="人大代表", service_attitude="9")],
+            ),
+        ],
+    )
+    rows = query(
+        settings,
+        "select community_id, state, rows_rejected, rejected_files from metrics.reporting_states"
+        " where period = '2026H1' and unit_id = ?",
+        [_key(settings, "孙祥荣")],
+    )
+    assert rows == [("C01", "rejected", 2, "a.csv; b.csv")]
+
+
 def test_reporting_counts_received_whether_valid_or_not(settings: Settings) -> None:
     ingest(
         settings,

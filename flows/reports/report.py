@@ -19,7 +19,7 @@ from flows.reports.context import (
     make_context,
     write_text,
 )
-from flows.reports.corrections import CorrectionsBeingWritten
+from flows.reports.correction_writing import CorrectionsBeingWritten
 from flows.reports.headline import Figure, headline_figures, headline_table
 from flows.reports.hearings import hearing_tables
 from flows.reports.html import render_quality, render_report

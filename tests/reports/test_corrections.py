@@ -17,16 +17,17 @@ from flows.datasets import COLUMNS, RATING_ITEMS, ROLES, VERDICTS
 from flows.ingest.readers.workbook import read_workbook
 from flows.reports import (
     CORRECTION_SHEET,
+    correction_writing,
     corrections,
     write_reports,
 )
 from flows.reports.corrections import (
     _CLOSED_LISTS,
     LISTS_SHEET,
-    _correction_path,
-    _correction_sheets,
-    _CorrectionRow,
-    _write_correction_sheets,
+    CorrectionRow,
+    correction_path,
+    correction_sheets,
+    write_correction_sheets,
 )
 from flows.settings import Settings
 from tests.helpers import dropdown_choices
@@ -149,18 +150,18 @@ def test_many_corrections_are_written_by_worker_processes(
     (serial,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
     expected = sheet_rows(serial, openpyxl.load_workbook(serial).sheetnames[0])
     serial.unlink()
-    monkeypatch.setattr(corrections, "PARALLEL_CORRECTIONS", 0)
-    monkeypatch.setattr(corrections, "_CORRECTIONS_PER_TASK", 1)
+    monkeypatch.setattr(correction_writing, "PARALLEL_CORRECTIONS", 0)
+    monkeypatch.setattr(correction_writing, "_CORRECTIONS_PER_TASK", 1)
     monkeypatch.setattr(corrections, "_FETCH_ROWS", 1)  # the file's two rows come in two chunks
-    monkeypatch.setattr(corrections, "_cpus", lambda: 2)
+    monkeypatch.setattr(correction_writing, "_cpus", lambda: 2)
     submitted: list[int] = []
-    submit = corrections._CorrectionWriter._submit
+    submit = correction_writing._CorrectionWriter._submit
 
-    def counted_submit(writer: corrections._CorrectionWriter) -> None:
+    def counted_submit(writer: correction_writing._CorrectionWriter) -> None:
         submitted.append(len(writer._batch))
         submit(writer)
 
-    monkeypatch.setattr(corrections._CorrectionWriter, "_submit", counted_submit)
+    monkeypatch.setattr(correction_writing._CorrectionWriter, "_submit", counted_submit)
     (pooled,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
     assert submitted == [1], "the workbook went to a worker process, not the serial path"
     assert pooled == serial
@@ -177,7 +178,7 @@ def test_corrections_are_written_while_the_report_is(
     from flows.reports import report
 
     order: list[str] = []
-    started = corrections.CorrectionsBeingWritten.__init__
+    started = correction_writing.CorrectionsBeingWritten.__init__
     tables = report.report_tables
 
     def record_start(self: Any, *args: Any) -> None:
@@ -188,7 +189,7 @@ def test_corrections_are_written_while_the_report_is(
         order.append("tables")
         return tables(*args)
 
-    monkeypatch.setattr(corrections.CorrectionsBeingWritten, "__init__", record_start)
+    monkeypatch.setattr(correction_writing.CorrectionsBeingWritten, "__init__", record_start)
     monkeypatch.setattr(report, "report_tables", record_tables)
     (workbook,) = write_reports(warehouse, settings, HALF_YEAR)[3:]
     assert order == ["corrections", "tables"]
@@ -209,15 +210,15 @@ def test_a_failure_on_either_side_stops_both(
 
     if fails == "report":
         monkeypatch.setattr(report, "report_tables", broken)
-        path = corrections._correction_path
+        path = correction_writing.correction_path
 
         def slow_path(*args: Any) -> Path:  # the thread is still at work when the report fails
             time.sleep(0.3)
             return path(*args)
 
-        monkeypatch.setattr(corrections, "_correction_path", slow_path)
+        monkeypatch.setattr(correction_writing, "correction_path", slow_path)
     else:
-        monkeypatch.setattr(corrections, "_correction_path", broken)
+        monkeypatch.setattr(correction_writing, "correction_path", broken)
     with pytest.raises(RuntimeError, match=f"{fails} broke"):
         write_reports(warehouse, settings, HALF_YEAR)
     assert not [t for t in threading.enumerate() if t.name == "minyi-corrections"]
@@ -225,9 +226,9 @@ def test_a_failure_on_either_side_stops_both(
 
 def test_a_corrections_workbook_is_named_after_the_original_file(tmp_path: Path) -> None:
     taken: set[str] = set()
-    again = _correction_path(tmp_path, "评议表.corrections.xlsx", "a" * 64, taken)
+    again = correction_path(tmp_path, "评议表.corrections.xlsx", "a" * 64, taken)
     assert again.name == "评议表.corrections.xlsx"
-    english = _correction_path(tmp_path, "听证.corrections.en.xlsx", "b" * 64, set(), "en")
+    english = correction_path(tmp_path, "听证.corrections.en.xlsx", "b" * 64, set(), "en")
     assert english.name == "听证.corrections.en.xlsx"
 
 
@@ -318,13 +319,13 @@ def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) 
     problem = {"column_name": "verdict", "reason_zh": "有误", "reason_en": "bad"}
     problem.update(action_zh="", action_en="")
     rows = [
-        _CorrectionRow(
+        CorrectionRow(
             "评议表", number, {**values, "service_attitude": str(number % 5 + 1)}, [problem]
         )
         for number in (30, 7)
     ]
-    sheets = _correction_sheets({"evaluations": rows}, "zh", _CLOSED_LISTS)
-    path = _write_correction_sheets(tmp_path / "w.xlsx", EVAL_HASH, sheets, _CLOSED_LISTS)
+    sheets = correction_sheets({"evaluations": rows}, "zh", _CLOSED_LISTS)
+    path = write_correction_sheets(tmp_path / "w.xlsx", EVAL_HASH, sheets, _CLOSED_LISTS)
     tables, ignored, marker = read_workbook(path, path.stat().st_size)
     assert marker == EVAL_HASH and ignored == []  # the hidden lists sheet is not read
     (table,) = tables
@@ -334,16 +335,16 @@ def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) 
 
 
 def test_the_problem_note_names_the_evaluator_by_roster_code_not_pseudonym() -> None:
-    from flows.reports.corrections import _CorrectionRow, _problem_text
+    from flows.reports.corrections import CorrectionRow, _problem_text
 
     problems = [
         {"reason_zh": "总体评价“一般”无法识别。", "action_zh": "", "column_name": "verdict"}
     ]
-    row = _CorrectionRow(
+    row = CorrectionRow(
         "评议表", 14, {"evaluator": "ev_86f77876b6dc7d93"}, problems, "C04-R016 何**"
     )
     assert _problem_text(row, "zh") == (
         "原第 14 行（评议表）：评议人 C04-R016 何**（名册编号）；总体评价“一般”无法识别。"
     )
-    unknown = _CorrectionRow("评议表", 14, {"evaluator": "ev_86f77876b6dc7d93"}, problems)
+    unknown = CorrectionRow("评议表", 14, {"evaluator": "ev_86f77876b6dc7d93"}, problems)
     assert "评议人" not in _problem_text(unknown, "zh")

@@ -51,8 +51,8 @@ _FETCH_ROWS = 10_000
 # The hidden sheet holding the dropdowns' values (hidden sheets are not read back as data).
 LISTS_SHEET = "_minyi_lists"
 # Registry names (communities, organisations) get a dropdown up to this many: those of the
-# file's subdistrict when its rows name one, else the whole registry's. Past it the list would
-# weigh on every workbook, and the rule checks the name when it comes back.
+# file's subdistrict when its rows to correct name one, else the whole registry's. Past it
+# the list would weigh on every workbook, and the rule checks the name when it comes back.
 LISTED_NAMES = 2_000
 # Dataset columns with a closed vocabulary, by the list that holds it.
 _VOCABULARY_OF = {
@@ -100,8 +100,8 @@ class _CorrectionSheet:
 def correction_files(
     cursor: duckdb.DuckDBPyConnection, period: str
 ) -> Iterator[tuple[str, str, str | None, dict[str, list[CorrectionRow]]]]:
-    """Quarantined rows file by file: (file hash, file name, the subdistrict its rows name if
-    they name one only, rows by dataset kind). Rows are fetched in chunks, so that only one
+    """Quarantined rows file by file: (file hash, file name, the subdistrict its rows to correct
+    name if they name one only, rows by dataset kind). Rows are fetched in chunks, so that only one
     file's rows are held at a time; the cursor is closed at the end.
 
     A cursor of its own (``con.cursor()``): the warehouse is queried between two files.
@@ -109,7 +109,8 @@ def correction_files(
     with cursor:
         cursor.execute(sql("reports/correction_rows"), [period])
         names = [d[0] for d in cursor.description or []]
-        file_hash, file_name, subdistrict = "", "", None
+        file_hash, file_name = "", ""
+        subdistricts: set[str] = set()  # those the file's rows name, each by a name of its own
         by_kind: dict[str, list[CorrectionRow]] = defaultdict(list)
         while chunk := cursor.fetchmany(_FETCH_ROWS):
             for values in chunk:
@@ -118,10 +119,12 @@ def correction_files(
                     continue
                 if r["file_hash"] != file_hash:  # the query keeps each file's rows together
                     if by_kind:
-                        yield file_hash, file_name, subdistrict, by_kind
+                        yield file_hash, file_name, _only(subdistricts), by_kind
                     file_hash, file_name = r["file_hash"], str(r["file_name"])
-                    subdistrict = r["subdistrict"]
+                    subdistricts = set()
                     by_kind = defaultdict(list)
+                if r["row_subdistrict"] is not None:
+                    subdistricts.add(str(r["row_subdistrict"]))
                 row_values = json.loads(r["row_values"]) if r["row_values"] else {}
                 # Each problem once, in the query's order (a rule may flag a cell twice).
                 problems = list({tuple(sorted(p.items())): p for p in r["problems"]}.values())
@@ -135,7 +138,12 @@ def correction_files(
                     )
                 )
     if by_kind:
-        yield file_hash, file_name, subdistrict, by_kind
+        yield file_hash, file_name, _only(subdistricts), by_kind
+
+
+def _only(subdistricts: set[str]) -> str | None:
+    """The file's subdistrict when its rows name one only (a subdistrict office's file)."""
+    return next(iter(subdistricts)) if len(subdistricts) == 1 else None
 
 
 def correction_path(

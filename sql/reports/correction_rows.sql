@@ -1,4 +1,4 @@
--- Quarantined rows to correct for one half-year (their own or their file's, metrics._open_quarantine; for the latest half-year also those whose half-year is unknown), one row per file, sheet and row number, with the subdistrict the file's rows name; each file's rows together.
+-- Quarantined rows to correct for one half-year (their own or their file's, metrics._open_quarantine; for the latest half-year also those whose half-year is unknown), one row per file, sheet and row number, with the subdistrict the row names (by a registry name or code, when only one subdistrict has it); each file's rows together.
 with params as (
     select ?::varchar as period
 ),
@@ -44,55 +44,28 @@ rows_to_correct as (
     group by c.file_hash, c.sheet, c.row_number
 ),
 
-named_subdistricts as (
-    -- Subdistricts the file's rows name: loaded rows by their community or organisation,
-    -- quarantined rows by a registry name or code they give.
-    select e.file_hash, c.subdistrict
-    from core.evaluations as e
-    inner join ref.communities as c on c.community_id = e.community_id
-    where e.file_hash in (select file_hash from file_names)
-    union all
-    select h.file_hash, c.subdistrict
-    from core.hearings as h
-    inner join ref.communities as c on c.community_id = h.community_id
-    where h.file_hash in (select file_hash from file_names)
-    union all
-    select b.file_hash, o.subdistrict
-    from core.branch_reports as b
-    inner join ref.organisations as o on o.org_id = b.org_id
-    where b.file_hash in (select file_hash from file_names)
-    union all
-    select r.file_hash, c.subdistrict
-    from rows_to_correct as r
-    inner join ref.communities as c
-        on c.name = json_extract_string(r.row_values, '$.community')
-    union all
-    select r.file_hash, o.subdistrict
-    from rows_to_correct as r
-    inner join ref.organisations as o on o.name = json_extract_string(r.row_values, '$.org')
-    union all
-    select r.file_hash, o.subdistrict
-    from rows_to_correct as r
-    inner join ref.organisations as o on o.org_id = json_extract_string(r.row_values, '$.org')
-),
-
-file_subdistricts as (
-    -- The file's subdistrict when its rows name one only (a subdistrict office's file):
-    -- its workbook's dropdowns then offer that subdistrict's names.
+community_names as (
+    -- Each community name with its subdistrict; NULL when several subdistricts have it.
     select
-        file_hash,
+        name,
         case when count(distinct subdistrict) = 1 then any_value(subdistrict) end
             as subdistrict
-    from named_subdistricts
-    where subdistrict is not null
-    group by file_hash
+    from ref.communities
+    group by name
 ),
 
-codes as (
-    -- The evaluator as organizers know them: roster code and masked name, never the name.
-    select evaluator_key, min(code || ' ' || masked_name) as evaluator_label
-    from ref.evaluator_codes
-    group by evaluator_key
+organisation_names as (
+    -- Each organisation name and code with its subdistrict; NULL when several have it.
+    select
+        key,
+        case when count(distinct subdistrict) = 1 then any_value(subdistrict) end
+            as subdistrict
+    from (
+        select name as key, subdistrict from ref.organisations
+        union all
+        select org_id as key, subdistrict from ref.organisations
+    )
+    group by key
 ),
 
 final as (
@@ -104,14 +77,20 @@ final as (
         r.row_number,
         r.row_values,
         r.problems,
-        k.evaluator_label,
-        s.subdistrict
+        -- The evaluator as organizers know them: roster code and masked name, never the name
+        -- (a subquery: DuckDB reads the codes of these evaluators only, not the roster's).
+        case when r.kind = 'evaluations' then (
+            select min(k.code || ' ' || k.masked_name)
+            from ref.evaluator_codes as k
+            where k.evaluator_key = json_extract_string(r.row_values, '$.evaluator')
+        ) end as evaluator_label,
+        coalesce(c.subdistrict, o.subdistrict) as row_subdistrict
     from rows_to_correct as r
     inner join file_names as n on n.file_hash = r.file_hash
-    left join file_subdistricts as s on s.file_hash = r.file_hash
-    left join codes as k
-        on r.kind = 'evaluations'
-        and k.evaluator_key = json_extract_string(r.row_values, '$.evaluator')
+    left join community_names as c
+        on c.name = json_extract_string(r.row_values, '$.community')
+    left join organisation_names as o
+        on o.key = json_extract_string(r.row_values, '$.org')
 )
 
 select * from final

@@ -5,16 +5,35 @@ with reports as (
     where superseded_by is null
 ),
 
-ranked as (
-    -- Two current reports for one organisation and period should not happen (a later file
-    -- supersedes an earlier one); if it does, the latest submission wins, then the latest load.
-    select
-        *,
-        row_number() over (
-            partition by period, org_id
-            order by submitted_on desc nulls last, loaded_at desc, file_hash, row_number
-        ) as report_rank
+repeated as (
+    -- Organisations and half-years with two current reports: should not happen (a later file
+    -- supersedes an earlier one), so only these few are ranked (ranking all costs a sort).
+    select period, org_id
     from reports
+    group by period, org_id
+    having count(*) > 1
+),
+
+ranked as (
+    -- If it does, the latest submission wins, then the latest load.
+    select
+        r.*,
+        row_number() over (
+            partition by r.period, r.org_id
+            order by r.submitted_on desc nulls last, r.loaded_at desc, r.file_hash, r.row_number
+        ) as report_rank
+    from reports as r
+    semi join repeated as d on d.period = r.period and d.org_id = r.org_id
+),
+
+current_reports as (
+    select r.*
+    from reports as r
+    anti join repeated as d on d.period = r.period and d.org_id = r.org_id
+    union all by name
+    select * exclude (report_rank)
+    from ranked
+    where report_rank = 1
 ),
 
 final as (
@@ -30,8 +49,7 @@ final as (
         submitted_on,
         file_hash,
         loaded_at
-    from ranked
-    where report_rank = 1
+    from current_reports
 )
 
 select * from final

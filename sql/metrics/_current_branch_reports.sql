@@ -15,7 +15,7 @@ repeated as (
 ),
 
 ranked as (
-    -- If it does, the latest submission wins, then the latest load.
+    -- Of an organisation's two current reports, the latest submission wins, then the latest load.
     select
         r.*,
         row_number() over (

@@ -250,22 +250,11 @@ def test_corrections_offer_dropdowns_for_every_vocabulary(written: list[Path]) -
     assert set(closed.values()) == {"stop", "warning"}  # registry names only warn
 
 
-def _rows_of_one_community(path: Path) -> Path:
-    """The warehouse with the quarantined file's loaded rows all of 东华社区 (C01), as its
-    quarantined rows are: the others moved to a file of their own."""
-    with duckdb.connect(str(path)) as con:
-        con.execute(
-            "update core.evaluations set file_hash = ?"
-            " where file_hash = ? and community_id <> 'C01'",
-            ["f" * 64, EVAL_HASH],
-        )
-    return path
-
-
 @pytest.mark.parametrize(
     ("subdistricts", "offered"),
     [
-        # The file's rows name 东华社区 only: its subdistrict's names, not the city's.
+        # The file's rows to correct name 东华社区 only (its loaded rows name others too):
+        # its subdistrict's names, not the city's.
         ({"C01": "甲街道", "C02": "乙街道", "C03": "乙街道"}, ["东华社区"]),
         ({"C01": "甲街道", "C02": "甲街道", "C03": "乙街道"}, ["东华社区", "西园社区"]),
         # No subdistrict in the registry: every name, as before subdistricts were known.
@@ -275,7 +264,7 @@ def _rows_of_one_community(path: Path) -> Path:
 def test_community_dropdowns_offer_the_files_subdistrict(
     template_warehouse: Path, settings: Settings, subdistricts: dict[str, str], offered: list[str]
 ) -> None:
-    path = _rows_of_one_community(own_warehouse(template_warehouse, settings))
+    path = own_warehouse(template_warehouse, settings)
     with duckdb.connect(str(path)) as con:
         for community, subdistrict in subdistricts.items():
             con.execute(
@@ -293,7 +282,7 @@ def test_community_dropdowns_offer_the_files_subdistrict(
 def test_a_file_naming_two_subdistricts_offers_the_whole_registry(
     template_warehouse: Path, settings: Settings
 ) -> None:
-    path = _rows_of_one_community(own_warehouse(template_warehouse, settings))
+    path = own_warehouse(template_warehouse, settings)
     with duckdb.connect(str(path)) as con:
         con.execute("update ref.communities set subdistrict = 'S' || community_id")
         # Row 9 of the file now names 西园社区, of another subdistrict than row 7's 东华社区.

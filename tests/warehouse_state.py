@@ -18,6 +18,7 @@ _TABLES = {
     "meta.quarantine": "run_id",
     "meta.files": "run_id, received_at",
     "meta.file_receipts": "run_id, received_at",
+    "meta.file_subdistricts": "",
 }
 # The columns of core.* compared by :func:`snapshot`: what a load decides, not when or by whom.
 CORE_COLUMNS = {
@@ -63,7 +64,9 @@ def snapshot(settings: Settings) -> dict[str, list[tuple]]:
 def warehouse_content(settings: Settings) -> dict[str, list[tuple]]:
     """Every loaded and bookkeeping table's rows, sorted, without run ids and timestamps."""
     return {
-        table: query(settings, f"select * exclude ({skip}) from {table} order by all")
+        table: query(
+            settings, f"select * {f'exclude ({skip})' if skip else ''} from {table} order by all"
+        )
         for table, skip in _TABLES.items()
     }
 

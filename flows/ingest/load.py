@@ -211,6 +211,21 @@ def _load_kind(
         con.register("quarantine_rows", quarantine)
         con.execute(sql("load/insert_quarantine"))
         con.unregister("quarantine_rows")
+    _record_subdistricts(con, table.kind, frame)
+
+
+def _record_subdistricts(con: duckdb.DuckDBPyConnection, kind: Kind, frame: pd.DataFrame) -> None:
+    """Record the subdistricts the files' rows name (meta.file_subdistricts), by the communities
+    or organisations the registry knows, whether the row loads or is quarantined: a corrections
+    workbook's dropdowns then offer its subdistrict's names, whatever its rows to correct say."""
+    entity = "org" if kind == "branch_reports" else "community"
+    known = frame[f"{entity}_known"].fillna(False).astype(bool)
+    named = frame.loc[known, ["file_hash", f"{entity}_id"]].drop_duplicates()
+    if named.empty:
+        return
+    con.register("file_entities", named.set_axis(["file_hash", "entity_id"], axis=1))
+    con.execute(sql("load/insert_file_subdistricts"), [entity])
+    con.unregister("file_entities")
 
 
 def quarantine_frame(table: StagedTable, loading: set[str], run_id: str) -> pd.DataFrame:

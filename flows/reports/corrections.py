@@ -51,7 +51,7 @@ _FETCH_ROWS = 10_000
 # The hidden sheet holding the dropdowns' values (hidden sheets are not read back as data).
 LISTS_SHEET = "_minyi_lists"
 # Registry names (communities, organisations) get a dropdown up to this many: those of the
-# file's subdistrict when its rows to correct name one, else the whole registry's. Past it
+# file's subdistrict when it has one (file_subdistrict), else the whole registry's. Past it
 # the list would weigh on every workbook, and the rule checks the name when it comes back.
 LISTED_NAMES = 2_000
 # Dataset columns with a closed vocabulary, by the list that holds it.
@@ -100,9 +100,9 @@ class _CorrectionSheet:
 def correction_files(
     cursor: duckdb.DuckDBPyConnection, period: str
 ) -> Iterator[tuple[str, str, str | None, dict[str, list[CorrectionRow]]]]:
-    """Quarantined rows file by file: (file hash, file name, the subdistrict its rows to correct
-    name if they name one only, rows by dataset kind). Rows are fetched in chunks, so that only one
-    file's rows are held at a time; the cursor is closed at the end.
+    """Quarantined rows file by file: (file hash, file name, its subdistrict (see
+    :func:`file_subdistrict`), rows by dataset kind). Rows are fetched in chunks, so that only
+    one file's rows are held at a time; the cursor is closed at the end.
 
     A cursor of its own (``con.cursor()``): the warehouse is queried between two files.
     """
@@ -110,7 +110,8 @@ def correction_files(
         cursor.execute(sql("reports/correction_rows"), [period])
         names = [d[0] for d in cursor.description or []]
         file_hash, file_name = "", ""
-        subdistricts: set[str] = set()  # those the file's rows name, each by a name of its own
+        recorded: list[str] = []  # those the file's rows named when it loaded
+        named: set[str] = set()  # those its rows to correct name, each by a name of its own
         by_kind: dict[str, list[CorrectionRow]] = defaultdict(list)
         while chunk := cursor.fetchmany(_FETCH_ROWS):
             for values in chunk:
@@ -119,12 +120,12 @@ def correction_files(
                     continue
                 if r["file_hash"] != file_hash:  # the query keeps each file's rows together
                     if by_kind:
-                        yield file_hash, file_name, _only(subdistricts), by_kind
+                        yield file_hash, file_name, file_subdistrict(recorded, named), by_kind
                     file_hash, file_name = r["file_hash"], str(r["file_name"])
-                    subdistricts = set()
+                    recorded, named = list(r["file_subdistricts"]), set()
                     by_kind = defaultdict(list)
                 if r["row_subdistrict"] is not None:
-                    subdistricts.add(str(r["row_subdistrict"]))
+                    named.add(str(r["row_subdistrict"]))
                 row_values = json.loads(r["row_values"]) if r["row_values"] else {}
                 # Each problem once, in the query's order (a rule may flag a cell twice).
                 problems = list({tuple(sorted(p.items())): p for p in r["problems"]}.values())
@@ -138,11 +139,18 @@ def correction_files(
                     )
                 )
     if by_kind:
-        yield file_hash, file_name, _only(subdistricts), by_kind
+        yield file_hash, file_name, file_subdistrict(recorded, named), by_kind
 
 
-def _only(subdistricts: set[str]) -> str | None:
-    """The file's subdistrict when its rows name one only (a subdistrict office's file)."""
+def file_subdistrict(recorded: Sequence[str], named: set[str]) -> str | None:
+    """A file's subdistrict when it has one only (a subdistrict office's file), else None.
+
+    ``recorded``: those its rows named when it loaded (``meta.file_subdistricts``), whose
+    communities the registry knew, so a misspelt name in every row to correct does not hide it.
+    A file loaded before minyi recorded them, or whose rows name no known community, falls
+    back on ``named``: those its rows to correct name.
+    """
+    subdistricts = set(recorded) or named
     return next(iter(subdistricts)) if len(subdistricts) == 1 else None
 
 
@@ -369,7 +377,7 @@ class Vocabularies:
     organisation names, of the whole registry and of each subdistrict, each list when it has
     at most LISTED_NAMES names.
 
-    A file with a subdistrict (its rows name one only, as a subdistrict office's file does)
+    A file with a subdistrict (:func:`file_subdistrict`, as a subdistrict office's file has)
     offers that subdistrict's names: an organizer picks among a few, and the workbook stays
     small however large the registry. Any other file offers the whole registry's.
     """
@@ -391,7 +399,7 @@ class Vocabularies:
         return cls(whole, by_subdistrict)
 
     def of_file(self, subdistrict: str | None) -> Lists:
-        """The lists of a file whose rows name this subdistrict (None: none, or several)."""
+        """The lists of a file of this subdistrict (None: none known, or several)."""
         if subdistrict is None:
             return self.whole
         return self.by_subdistrict.get(subdistrict, _CLOSED_LISTS)

@@ -1,4 +1,4 @@
--- Quarantined rows to correct for one half-year (their own or their file's, metrics._open_quarantine; for the latest half-year also those whose half-year is unknown), one row per file, sheet and row number, with the subdistrict the row names (by a registry name or code, when only one subdistrict has it); each file's rows together.
+-- Quarantined rows to correct for one half-year (their own or their file's, metrics._open_quarantine; for the latest half-year also those whose half-year is unknown), one row per file, sheet and row number, with the subdistricts the file's rows named when it loaded (meta.file_subdistricts) and the subdistrict the row names (by a registry name or code, when only one subdistrict has it); each file's rows together.
 with params as (
     select ?::varchar as period
 ),
@@ -21,6 +21,14 @@ file_names as (
     from cells as c
     left join meta.files as f on f.file_hash = c.file_hash
     group by c.file_hash
+),
+
+file_subdistricts as (
+    -- Empty for a file loaded before minyi recorded them, or whose rows name no known one.
+    select n.file_hash, list(distinct s.subdistrict order by s.subdistrict) as file_subdistricts
+    from file_names as n
+    inner join meta.file_subdistricts as s on s.file_hash = n.file_hash
+    group by n.file_hash
 ),
 
 rows_to_correct as (
@@ -84,9 +92,11 @@ final as (
             from ref.evaluator_codes as k
             where k.evaluator_key = json_extract_string(r.row_values, '$.evaluator')
         ) end as evaluator_label,
+        coalesce(s.file_subdistricts, []) as file_subdistricts,
         coalesce(c.subdistrict, o.subdistrict) as row_subdistrict
     from rows_to_correct as r
     inner join file_names as n on n.file_hash = r.file_hash
+    left join file_subdistricts as s on s.file_hash = r.file_hash
     left join community_names as c
         on c.name = json_extract_string(r.row_values, '$.community')
     left join organisation_names as o

@@ -1,4 +1,4 @@
--- Creates the bookkeeping tables: one row per run, per distinct file, per receipt of a file, per quarantined cell, and the settings the views read.
+-- Creates the bookkeeping tables: one row per run, per distinct file, per receipt of a file, per subdistrict a file names, per quarantined cell, and the settings the views read.
 create table if not exists meta.runs (
     run_id varchar primary key,
     flow_run_id varchar,
@@ -43,6 +43,14 @@ create table if not exists meta.file_receipts (
     file_name varchar not null,
     received_at timestamptz not null,
     outcome varchar not null           -- loaded | duplicate | rejected
+);
+
+-- The subdistricts each loaded file's rows name, by a community or organisation the registry
+-- knows (loaded and quarantined rows alike), recorded when the file loads: the corrections
+-- workbook of a subdistrict office's file offers that subdistrict's names in its dropdowns.
+create table if not exists meta.file_subdistricts (
+    file_hash varchar not null,
+    subdistrict varchar not null
 );
 
 create table if not exists meta.quarantine (

@@ -10,7 +10,14 @@ from flows.periods import Period
 from flows.reports import write_reports
 from flows.settings import Settings
 from flows.warehouse import Mode, open_warehouse
-from tests.helpers import branch_report, evaluation, inbox_batch, return_fixed_workbook, write_csv
+from tests.helpers import (
+    branch_report,
+    evaluation,
+    hearing,
+    inbox_batch,
+    return_fixed_workbook,
+    write_csv,
+)
 from tests.warehouse_state import query, snapshot
 
 
@@ -188,6 +195,62 @@ def test_registry_subdistricts_are_loaded_or_read_from_the_codes(settings: Setti
         "select count(*) from ref.organisations as o join ref.communities as c"
         " using (community_id) where o.subdistrict is distinct from c.subdistrict",
     ) == [(0,)]
+
+
+def test_each_file_records_the_subdistricts_its_rows_name(settings: Settings) -> None:
+    """By the communities and organisations the registry knows, rows loaded or quarantined
+    alike; a misspelt name records none, and so does a registry without subdistricts."""
+    ingest(settings, [write_csv(settings.inbox_dir / "e0.csv", "evaluations", [evaluation()])])
+    assert query(settings, "select count(*) from meta.file_subdistricts") == [(0,)]
+    communities = settings.reference_dir / "communities.csv"
+    lines = communities.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",subdistrict"] + [
+        line + (",甲街道" if i < 2 else ",乙街道") for i, line in enumerate(lines[1:])
+    ]
+    communities.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    paths = [
+        # 和平社区 (甲) loads; 新兴社区 (甲) is quarantined; 和平小区 is in no registry.
+        write_csv(
+            settings.inbox_dir / "e1.csv",
+            "evaluations",
+            [
+                evaluation(evaluator="甲"),
+                evaluation(evaluator="乙", community="新兴社区", service_attitude="9"),
+                evaluation(evaluator="丙", community="和平小区"),
+            ],
+        ),
+        # Every row quarantined, one by a misspelt name: the known one still counts.
+        write_csv(
+            settings.inbox_dir / "e2.csv",
+            "evaluations",
+            [evaluation(evaluator="丁", community="和平小区"), evaluation(verdict="很好")],
+        ),
+        # Two subdistricts: C01 (甲) and C03 (乙).
+        write_csv(
+            settings.inbox_dir / "h.csv",
+            "hearings",
+            [hearing(record_id="H-1"), hearing(record_id="H-2", community="C03")],
+        ),
+        # Organisations take their community's subdistrict.
+        write_csv(
+            settings.inbox_dir / "b.csv",
+            "branch_reports",
+            [branch_report(org="B01"), branch_report(org="B04", members_total="x")],
+        ),
+    ]
+    ingest(settings, paths)
+    recorded = query(
+        settings,
+        "select f.file_name, s.subdistrict from meta.file_subdistricts as s"
+        " join meta.files as f using (file_hash) order by all",
+    )
+    assert recorded == [
+        ("b.csv", "甲街道"),
+        ("e1.csv", "甲街道"),
+        ("e2.csv", "甲街道"),
+        ("h.csv", "乙街道"),
+        ("h.csv", "甲街道"),
+    ]
 
 
 def test_a_loaded_corrections_workbook_closes_its_files_quarantine(settings: Settings) -> None:

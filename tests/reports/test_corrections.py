@@ -298,6 +298,41 @@ def test_a_file_naming_two_subdistricts_offers_the_whole_registry(
     assert dropdown_choices(book, sheet, 7, column) == ["东华社区", "南湖社区", "西园社区"]
 
 
+@pytest.mark.parametrize(
+    ("recorded", "offered"),
+    [
+        # Every row to correct names 东华小区, in no registry: the subdistrict the file's
+        # rows named when it loaded still gives its names.
+        (["乙街道"], ["南湖社区", "西园社区"]),
+        # Its loaded rows named two: the whole registry's.
+        (["甲街道", "乙街道"], ["东华社区", "南湖社区", "西园社区"]),
+        # Nothing recorded (loaded by an earlier minyi) and no name to go by: the whole registry.
+        ([], ["东华社区", "南湖社区", "西园社区"]),
+    ],
+)
+def test_dropdowns_offer_the_subdistrict_the_file_named_when_it_loaded(
+    template_warehouse: Path, settings: Settings, recorded: list[str], offered: list[str]
+) -> None:
+    path = own_warehouse(template_warehouse, settings)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update ref.communities set subdistrict = case community_id when 'C01' then '甲街道'"
+            " else '乙街道' end"
+        )
+        con.execute(
+            "update meta.quarantine set row_values = replace(row_values, '东华社区', '东华小区')"
+        )
+        for subdistrict in recorded:
+            con.execute(
+                "insert into meta.file_subdistricts values (?, ?)", [EVAL_HASH, subdistrict]
+            )
+    (workbook,) = _write_from(path, settings)[3:]
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["评议表"]
+    header = [c.value for c in sheet[1]]
+    assert dropdown_choices(book, sheet, 7, header.index("社区") + 1) == offered
+
+
 def test_a_workbook_read_back_gives_the_original_rows_and_sheet(tmp_path: Path) -> None:
     """Rows 7 and 30 of the original's sheet 评议表 are rows 7 and 30 of 评议表 here, as the
     reader sees them: a row number in a later report points into the original file."""

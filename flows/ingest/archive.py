@@ -86,10 +86,14 @@ def record_manifest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     rejected whole is listed with its copy in the quarantine folder, so that a rebuild records
     it again (a refused link has no copy, and is not listed).
     """
-    listed = {entry["file_hash"] for entry in read_manifest(settings)}
+    path = manifest_path(settings)
+    # The manifest lists files in the order received: only those after its last entry are
+    # new to it, and its other entries need not be read (tens of thousands, every batch).
+    since = _place_of(con, _last_hash(path))
+    listed = set() if since else {entry["file_hash"] for entry in read_manifest(settings)}
     entries = []
     for file_hash, file_name, received_at, status in con.execute(
-        sql("load/manifest_files")
+        sql("load/manifest_files"), [since or 0]
     ).fetchall():
         if file_hash in listed:
             continue
@@ -105,7 +109,6 @@ def record_manifest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         entries.append({**entry, "received_at": received_at.isoformat()})
     if not entries:
         return 0
-    path = manifest_path(settings)
     with writing(path, "manifest_not_written"):
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
@@ -114,6 +117,39 @@ def record_manifest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
             fh.flush()
             os.fsync(fh.fileno())
     return len(entries)
+
+
+# Enough of the manifest's end to hold its last entry (a few hundred bytes).
+_TAIL_BYTES = 64 * 1024
+
+
+def _last_hash(path: Path) -> str | None:
+    """The file hash of the manifest's last entry, read from its end; None when there is no
+    entry, or the last line is not one (then the whole manifest is read, as before)."""
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _TAIL_BYTES))
+            tail = fh.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        entry = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None
+    file_hash = entry.get("file_hash") if isinstance(entry, dict) else None
+    return file_hash if isinstance(file_hash, str) else None
+
+
+def _place_of(con: duckdb.DuckDBPyConnection, file_hash: str | None) -> int | None:
+    """A file's place in the order of receipt (``meta.files.sequence``); None when unknown."""
+    if file_hash is None:
+        return None
+    row = con.execute(sql("load/file_sequence"), [file_hash]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def clear_inbox(outcomes: list[FileOutcome], settings: Settings) -> None:

@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from flows.ingest import archive
 from flows.ingest.archive import (
     archive_path,
     clear_inbox,
@@ -143,6 +146,37 @@ def test_manifest_lists_committed_files_in_the_order_received(settings: Settings
     assert entries[2]["quarantined_as"] == copy.name
     assert manifest_file(settings, entries[1]) == settings.archive_dir / "bb" / f"{'b' * 64}.xlsx"
     assert manifest_file(settings, entries[2]) == copy
+
+
+def test_a_manifest_is_appended_to_from_its_last_entry(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files after the manifest's last entry are appended without reading the entries before
+    it (a national archive lists tens of thousands); a manifest whose last entry this
+    warehouse does not know is read whole, so that nothing is listed twice."""
+    con = make_warehouse(settings.home)
+    insert_rows(
+        con, "meta.files", [_received(c * 64, f"{c}.csv", i) for i, c in enumerate("ab", 1)]
+    )
+    assert record_manifest(con, settings) == 2
+    insert_rows(con, "meta.files", [_received("c" * 64, "c.csv", 3)])
+
+    def unread(_settings: Settings) -> list[dict[str, str]]:
+        raise AssertionError("the whole manifest was read")
+
+    monkeypatch.setattr(archive, "read_manifest", unread)
+    assert record_manifest(con, settings) == 1
+    assert record_manifest(con, settings) == 0
+    monkeypatch.undo()
+
+    path = manifest_path(settings)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[0].replace("a" * 64, "f" * 64)]) + "\n", "utf-8")
+    insert_rows(con, "meta.files", [_received("d" * 64, "d.csv", 4)])
+    assert record_manifest(con, settings) == 1  # d only: a, b and c are listed already
+    con.close()
+    names = [e["file_name"] for e in read_manifest(settings)]
+    assert names == ["a.csv", "b.csv", "c.csv", "a.csv", "d.csv"]
 
 
 def test_a_rejected_file_without_a_quarantined_copy_is_not_listed(settings: Settings) -> None:

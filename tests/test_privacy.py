@@ -142,6 +142,16 @@ def test_saved_scrubber_scrubs_as_the_one_built() -> None:
     assert Scrubber.loads(Scrubber().dumps())(TEXTS[0]) == Scrubber()(TEXTS[0])
 
 
+@pytest.mark.parametrize("how", ["built", "loaded", "loaded empty"])
+def test_a_scrubber_knows_its_own_names_as_given(how: str) -> None:
+    names = [] if how == "loaded empty" else NAMES
+    scrubber = Scrubber(names) if how == "built" else Scrubber.loads(Scrubber(names).dumps())
+    assert [scrubber.knows(n) for n in names] == [True] * len(names)
+    # Not a part or a longer text of a name, nor one only its base knows.
+    assert not any(scrubber.knows(t) for t in ["张", "张伟明反映", "", "欧阳明"])
+    assert not Scrubber(base=Scrubber(["张伟"])).knows("张伟")
+
+
 @pytest.mark.parametrize(
     "saved",
     [

@@ -243,10 +243,11 @@ def batch_names(registry: Registry, tables: list[SheetTable]) -> frozenset[str]:
     columns = [t.rows["evaluator"].to_numpy(dtype=object) for t in tables if "evaluator" in t.rows]
     if not columns:
         return frozenset()
-    roster = registry.roster_names
+    roster = registry.roster_scrubber
     # Once over the batch's distinct names; those on the roster (most) need no normalising.
     distinct = pd.unique(np.concatenate(columns))
-    return frozenset(person_names(v for v in distinct if v not in roster) - roster)
+    found = person_names(v for v in distinct if not (isinstance(v, str) and roster.knows(v)))
+    return frozenset(name for name in found if not roster.knows(name))
 
 
 def table_scrubber(

@@ -75,27 +75,47 @@ class FamilyMemory:
         import threading
 
         self.peak_kib = 0
+        self.stage_peak_kib = 0  # since the last take_stage_peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> FamilyMemory:
+        global _FAMILY
+        _FAMILY = self
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _FAMILY
+        _FAMILY = None
         self._stop.set()
         self._thread.join()
 
     def _sample(self) -> None:
-        me = os.getpid()
         while not self._stop.wait(self.INTERVAL):
-            total = sum(_rss_kib(pid) for pid in [me, *_descendants(me)])
-            self.peak_kib = max(self.peak_kib, total)
+            self._sample_once()
+
+    def _sample_once(self) -> None:
+        me = os.getpid()
+        total = sum(_rss_kib(pid) for pid in [me, *_descendants(me)])
+        self.peak_kib = max(self.peak_kib, total)
+        self.stage_peak_kib = max(self.stage_peak_kib, total)
+
+    def take_stage_peak(self) -> float:
+        """The sampled peak in MiB since the previous call (a sample now included), for
+        :class:`Stages`: which stage holds the most memory, workers included."""
+        self._sample_once()
+        peak, self.stage_peak_kib = self.stage_peak_kib, 0
+        return peak / 1024
 
     @property
     def peak_mb(self) -> float:
         """The sampled peak in MiB."""
         return self.peak_kib / 1024
+
+
+# The sampler of the running measurement (``main``), read by Stages.mark.
+_FAMILY: FamilyMemory | None = None
 
 
 def cpu_now() -> float:
@@ -118,6 +138,8 @@ class Stages:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
+        # The sampled peak of this process and its workers during each stage.
+        self.family_mb: dict[str, float] = {}
         # CPU seconds per stage: every thread of the process and of its finished children.
         self.cpu_seconds: dict[str, float] = {}
         self._last = time.perf_counter()
@@ -129,6 +151,9 @@ class Stages:
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
         self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + cpu - self._last_cpu, 3)
         self.peak_mb[name] = round(memory_mb(), 1)
+        if _FAMILY is not None:
+            family = _FAMILY.take_stage_peak()
+            self.family_mb[name] = round(max(self.family_mb.get(name, 0.0), family), 1)
         self._last, self._last_cpu = now, cpu
 
     @property
@@ -231,6 +256,7 @@ def measure_minyi(args: dict[str, Any]) -> Result:
         "cpu_stages": stages.cpu_seconds,
         "stages": stages.seconds,
         "peak_mb_by_stage": stages.peak_mb,
+        "family_mb_by_stage": stages.family_mb,
         "rows": summary.rows_read,
         "rows_loaded": summary.rows_loaded,
         "rows_quarantined": summary.rows_quarantined,

@@ -267,6 +267,10 @@ def print_tables(results: dict[str, Any]) -> None:
         peaks = ", ".join(f"{k} {v:,.0f}" for k, v in minyi.get("peak_mb_by_stage", {}).items())
         if peaks:
             print(f"       minyi peak MiB by the end of each stage: {peaks}")
+        family = minyi.get("family_mb_by_stage", {})
+        if family:
+            during = ", ".join(f"{k} {v:,.0f}" for k, v in family.items())
+            print(f"       minyi with its workers, sampled peak MiB during each stage: {during}")
         print(
             f"       minyi/floor: {_ratio(minyi['seconds'], entry['floor']['seconds'])} full run, "
             f"{_ratio(ingest, entry['floor']['seconds'])} ingest only "

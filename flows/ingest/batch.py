@@ -17,8 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow as pa
-
 from flows.datasets import Kind
 from flows.faults import checkpoint
 from flows.ingest.archive import (
@@ -47,7 +45,7 @@ from flows.ingest.registry import Registry, keep, load_registry, read_kept
 from flows.ingest.stage import merge_staged, stage_files
 from flows.ingest.validate import prepare_validation, validate_files
 from flows.ingest.workers import current as current_workers
-from flows.ingest.workers import hold, on_worker, run_workers, take
+from flows.ingest.workers import hold, on_worker, release_memory, run_workers, take
 from flows.ingest.workers import split as split_files
 from flows.messages import both
 from flows.periods import Period
@@ -345,15 +343,6 @@ def refresh_registry(context: BatchContext) -> None:
         con.execute("commit")
 
 
-def release_arrow_memory() -> None:
-    """Hand back to the system what Arrow's allocator kept of the memory freed since.
-
-    Arrow keeps freed memory for its own reuse; the reports after the ingest allocate
-    through DuckDB and Python instead, so what it kept would only add to the run's peak.
-    """
-    pa.default_memory_pool().release_unused()
-
-
 def file_batches(paths: list[Path], max_bytes: int) -> list[list[Path]]:
     """``paths`` in order, cut into batches of at most ``max_bytes`` of input each.
 
@@ -530,7 +519,7 @@ def in_batches(
     with run_workers(context.settings, [_size(p) for p in paths]) as workers:
         workers.start(warm_up)  # while the registry is brought up to date
         refresh_registry(context)
-        release_arrow_memory()
+        release_memory()
         step("registry")
         yield from _each_batch(context, groups, steps, step)
 
@@ -559,6 +548,6 @@ def _each_batch(
         context.known |= {o.file_hash for o in outcomes}
         for outcome in outcomes:
             outcome.release_rows()
-        release_arrow_memory()
+        release_memory()
         step("load")
         yield summary, outcomes

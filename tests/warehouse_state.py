@@ -63,11 +63,10 @@ def snapshot(settings: Settings) -> dict[str, list[tuple]]:
 
 def warehouse_content(settings: Settings) -> dict[str, list[tuple]]:
     """Every loaded and bookkeeping table's rows, sorted, without run ids and timestamps."""
+    columns = {table: f"* exclude ({skip})" if skip else "*" for table, skip in _TABLES.items()}
     return {
-        table: query(
-            settings, f"select * {f'exclude ({skip})' if skip else ''} from {table} order by all"
-        )
-        for table, skip in _TABLES.items()
+        table: query(settings, f"select {columns[table]} from {table} order by all")
+        for table in _TABLES
     }
 
 

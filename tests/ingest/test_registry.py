@@ -73,6 +73,29 @@ def test_roster_is_pseudonymised_and_converted_once_per_value(settings: Settings
     )
 
 
+def test_roster_names_are_masked_and_blank_cells_kept_empty(settings: Settings) -> None:
+    # Each distinct name is masked once (roster_mapping.masked): every row of it gets it.
+    _roster(
+        settings,
+        "period,evaluator,role,community_id\n"
+        "2026H1, 测 试 甲 ,居民代表,C01\n"
+        "2026H2,测试甲,,C01\n"
+        ",乙,人大代表,\n",
+    )
+    registry = load_registry(settings.reference_dir)
+    with open_warehouse(settings, Mode.WRITE) as con:
+        con.execute("delete from ref.evaluators")
+        replace_roster(con, registry, KEY)
+        rows = con.execute(
+            "select period, role, community_id, masked_name from ref.evaluators order by all"
+        ).fetchall()
+    assert rows == [
+        ("", "deputy", "", "*"),
+        ("2026H1", "resident_rep", "C01", "测**"),
+        ("2026H2", "", "C01", "测**"),
+    ]
+
+
 def test_roster_names_are_read_from_the_file(settings: Settings) -> None:
     _roster(settings, "period,evaluator,role,community_id\n2026H1, 测试丙 ,居民代表,C01\n")
     assert load_registry(settings.reference_dir).roster_names == frozenset({"测试丙"})
